@@ -1,0 +1,39 @@
+//! The berth binary: one executable for the whole cluster. `main` parses the command line and
+//! hands off to the subcommand; each subcommand lives in its own module and the list of them is
+//! the [`Command`] enum below.
+
+mod bench;
+
+use clap::{Parser, Subcommand};
+
+/// berth: a Kubernetes-compatible container orchestrator in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "berth", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Measure berth's components against their peers and print a table.
+    #[command(subcommand)]
+    Bench(bench::Bench),
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BERTH_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        match cli.command {
+            Command::Bench(bench) => bench.run().await,
+        }
+    })
+}
