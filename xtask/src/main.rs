@@ -15,18 +15,10 @@ fn main() -> ExitCode {
         "check" => check(),
         "test" => test(rest),
         "ci" => check().and_then(|()| test(rest)),
-        "bench" => run(
-            "cargo",
-            &["run", "--release", "-p", "berth", "--", "bench", "store"],
-            rest,
-        ),
+        "bench" => run("cargo", &["run", "--release", "-p", "berth", "--", "bench", "store"], rest),
         _ => {
             eprintln!("usage: cargo xtask deps|check|test|ci|bench [extra args]");
-            return if task == "help" {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            };
+            return if task == "help" { ExitCode::SUCCESS } else { ExitCode::FAILURE };
         }
     };
     match result {
@@ -44,18 +36,7 @@ fn deps() -> Result<(), String> {
 
 fn check() -> Result<(), String> {
     run("cargo", &["fmt", "--all", "--", "--check"], &[])?;
-    run(
-        "cargo",
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        &[],
-    )
+    run("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &[])
 }
 
 fn test(extra: &[String]) -> Result<(), String> {
@@ -70,9 +51,5 @@ fn run(program: &str, args: &[&str], extra: &[String]) -> Result<(), String> {
         .env("DEBIAN_FRONTEND", "noninteractive")
         .status()
         .map_err(|e| format!("cannot run {program}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{program} failed: {status}"))
-    }
+    if status.success() { Ok(()) } else { Err(format!("{program} failed: {status}")) }
 }

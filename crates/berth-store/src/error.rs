@@ -9,38 +9,21 @@ pub enum StoreError {
     NotFound { key: String },
 
     #[error("key {key} already exists")]
-    AlreadyExists {
-        key: String,
-        current: Option<Box<KeyValue>>,
-    },
+    AlreadyExists { key: String, current: Option<Box<KeyValue>> },
 
     /// A compare-and-swap found another `mod_revision` than the caller expected.
     #[error("conflict on key {key}: expected mod revision {expected}, found {}", current.mod_revision)]
-    Conflict {
-        key: String,
-        expected: Revision,
-        current: Box<KeyValue>,
-    },
+    Conflict { key: String, expected: Revision, current: Box<KeyValue> },
 
     /// The requested revision is older than the compacted revision.
     #[error("revision {requested} has been compacted (history starts at {compacted})")]
-    Compacted {
-        requested: Revision,
-        compacted: Revision,
-    },
+    Compacted { requested: Revision, compacted: Revision },
 
     #[error("revision {requested} is in the future (current revision is {current})")]
-    FutureRevision {
-        requested: Revision,
-        current: Revision,
-    },
+    FutureRevision { requested: Revision, current: Revision },
 
     #[error("entry for key {key} is {size} bytes, over the limit of {limit} bytes")]
-    TooLarge {
-        key: String,
-        size: usize,
-        limit: usize,
-    },
+    TooLarge { key: String, size: usize, limit: usize },
 
     #[error("invalid key {key:?}: {reason}")]
     InvalidKey { key: String, reason: &'static str },
@@ -81,20 +64,14 @@ impl StoreError {
         message: impl Into<String>,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        StoreError::Unavailable {
-            message: message.into(),
-            source: Some(Box::new(source)),
-        }
+        StoreError::Unavailable { message: message.into(), source: Some(Box::new(source)) }
     }
 
     pub(crate) fn internal(
         message: impl Into<String>,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        StoreError::Internal {
-            message: message.into(),
-            source: Some(Box::new(source)),
-        }
+        StoreError::Internal { message: message.into(), source: Some(Box::new(source)) }
     }
 
     /// Whether the same call may succeed if tried again later unchanged.

@@ -59,19 +59,13 @@ impl EtcdConfig {
                 Some(slash) => (&rest[..slash], &rest[slash..]),
                 None => (rest, ""),
             };
-            let endpoints: Vec<String> = hosts
-                .split(',')
-                .filter(|h| !h.is_empty())
-                .map(|h| format!("http://{h}"))
-                .collect();
+            let endpoints: Vec<String> =
+                hosts.split(',').filter(|h| !h.is_empty()).map(|h| format!("http://{h}")).collect();
             if endpoints.is_empty() {
                 return Err(invalid("no hosts"));
             }
             let prefix = prefix.trim_end_matches('/').to_owned();
-            return Ok(EtcdConfig {
-                prefix,
-                ..EtcdConfig::new(endpoints)
-            });
+            return Ok(EtcdConfig { prefix, ..EtcdConfig::new(endpoints) });
         }
         if endpoint.starts_with("https://") {
             return Err(invalid(
@@ -96,9 +90,7 @@ pub struct EtcdStore {
 
 impl std::fmt::Debug for EtcdStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EtcdStore")
-            .field("config", &self.config)
-            .finish()
+        f.debug_struct("EtcdStore").field("config", &self.config).finish()
     }
 }
 
@@ -112,24 +104,19 @@ impl EtcdStore {
             .with_keep_alive(Duration::from_secs(10), Duration::from_secs(5))
             .with_require_leader(true);
         let endpoints = config.endpoints.join(",");
-        let client = Client::connect(&config.endpoints, Some(options))
-            .await
-            .map_err(|e| {
-                StoreError::unavailable(format!("connecting to etcd at {endpoints}"), e)
-            })?;
+        let client = Client::connect(&config.endpoints, Some(options)).await.map_err(|e| {
+            StoreError::unavailable(format!("connecting to etcd at {endpoints}"), e)
+        })?;
         // Lists of many objects are large: accept what etcd is willing to send.
-        let kv = client
-            .kv_client()
-            .max_decoding_message_size(i32::MAX as usize);
+        let kv = client.kv_client().max_decoding_message_size(i32::MAX as usize);
         let store = EtcdStore { client, kv, config };
         let mut kv = store.kv();
         let probe = kv.get(store.full("/"), Some(GetOptions::new().with_count_only()));
         match tokio::time::timeout(store.config.connect_timeout, probe).await {
             Ok(Ok(_)) => Ok(store),
-            Ok(Err(e)) => Err(StoreError::unavailable(
-                format!("etcd at {endpoints} does not answer"),
-                e,
-            )),
+            Ok(Err(e)) => {
+                Err(StoreError::unavailable(format!("etcd at {endpoints} does not answer"), e))
+            }
             Err(_) => Err(StoreError::Unavailable {
                 message: format!(
                     "etcd at {endpoints} did not answer within {:?}",
@@ -152,10 +139,7 @@ impl EtcdStore {
         let key = kv
             .key_str()
             .map_err(|e| StoreError::internal("etcd returned a key that is not UTF-8", e))?;
-        let key = key
-            .strip_prefix(self.config.prefix.as_str())
-            .unwrap_or(key)
-            .to_owned();
+        let key = key.strip_prefix(self.config.prefix.as_str()).unwrap_or(key).to_owned();
         Ok(KeyValue {
             key,
             value: Bytes::copy_from_slice(kv.value()),
@@ -192,10 +176,7 @@ impl EtcdStore {
         then: TxnOp,
     ) -> Result<Result<(Revision, TxnOpResponse), Option<KeyValue>>, StoreError> {
         let full = self.full(key);
-        let txn = Txn::new()
-            .when(when)
-            .and_then([then])
-            .or_else([TxnOp::get(full, None)]);
+        let txn = Txn::new().when(when).and_then([then]).or_else([TxnOp::get(full, None)]);
         let response = self.kv().txn(txn).await.map_err(|e| write_error(key, e))?;
         let revision = response.header().map_or(0, |h| h.revision());
         let first = response.op_responses().into_iter().next();
@@ -219,9 +200,7 @@ impl Store for EtcdStore {
         let response = self.read(self.full(key), GetOptions::new()).await?;
         match response.kvs().first() {
             Some(kv) => self.convert(kv),
-            None => Err(StoreError::NotFound {
-                key: key.to_owned(),
-            }),
+            None => Err(StoreError::NotFound { key: key.to_owned() }),
         }
     }
 
@@ -235,22 +214,12 @@ impl Store for EtcdStore {
         if let Some(revision) = opts.revision.filter(|r| *r > 0) {
             options = options.with_revision(revision);
         }
-        let response = self
-            .read(start, options)
-            .await
-            .map_err(|e| at_revision(e, opts.revision))?;
+        let response =
+            self.read(start, options).await.map_err(|e| at_revision(e, opts.revision))?;
         let revision = response.header().map_or(0, |h| h.revision());
-        let kvs = response
-            .kvs()
-            .iter()
-            .map(|kv| self.convert(kv))
-            .collect::<Result<_, _>>()?;
+        let kvs = response.kvs().iter().map(|kv| self.convert(kv)).collect::<Result<_, _>>()?;
         let revision = opts.revision.filter(|r| *r > 0).unwrap_or(revision);
-        Ok(ListResult {
-            kvs,
-            revision,
-            more: response.more(),
-        })
+        Ok(ListResult { kvs, revision, more: response.more() })
     }
 
     async fn create(&self, key: &str, value: Bytes) -> Result<KeyValue, StoreError> {
@@ -285,16 +254,10 @@ impl Store for EtcdStore {
             Compare::create_revision(full.as_str(), CompareOp::Greater, 0),
             Compare::mod_revision(full.as_str(), CompareOp::Equal, expected),
         ];
-        let then = TxnOp::put(
-            full,
-            value.to_vec(),
-            Some(PutOptions::new().with_prev_key()),
-        );
+        let then = TxnOp::put(full, value.to_vec(), Some(PutOptions::new().with_prev_key()));
         match self.txn(key, when, then).await? {
             Ok((revision, TxnOpResponse::Put(put))) => {
-                let prev = put
-                    .prev_key()
-                    .ok_or_else(|| unexpected("a put without its prev_kv"))?;
+                let prev = put.prev_key().ok_or_else(|| unexpected("a put without its prev_kv"))?;
                 Ok(KeyValue {
                     key: key.to_owned(),
                     value,
@@ -310,17 +273,9 @@ impl Store for EtcdStore {
 
     async fn delete(&self, key: &str, expected: Option<Revision>) -> Result<KeyValue, StoreError> {
         let full = self.full(key);
-        let mut when = vec![Compare::create_revision(
-            full.as_str(),
-            CompareOp::Greater,
-            0,
-        )];
+        let mut when = vec![Compare::create_revision(full.as_str(), CompareOp::Greater, 0)];
         if let Some(expected) = expected {
-            when.push(Compare::mod_revision(
-                full.as_str(),
-                CompareOp::Equal,
-                expected,
-            ));
+            when.push(Compare::mod_revision(full.as_str(), CompareOp::Equal, expected));
         }
         let then = TxnOp::delete(full, Some(DeleteOptions::new().with_prev_key()));
         match self.txn(key, when, then).await? {
@@ -339,25 +294,16 @@ impl Store for EtcdStore {
         if from <= current {
             // Fails with Compacted when `from` is gone, so that the caller hears it at once.
             let probe = GetOptions::new().with_count_only().with_revision(from);
-            self.read(self.full(prefix), probe)
-                .await
-                .map_err(|e| at_revision(e, Some(from)))?;
+            self.read(self.full(prefix), probe).await.map_err(|e| at_revision(e, Some(from)))?;
         }
         let (out, rx) = mpsc::channel(256);
-        let task = EtcdWatch {
-            store: self.clone(),
-            prefix: prefix.to_owned(),
-            next: from,
-            out,
-        };
+        let task = EtcdWatch { store: self.clone(), prefix: prefix.to_owned(), next: from, out };
         tokio::spawn(task.run());
         Ok(Box::pin(ChannelStream(rx)))
     }
 
     async fn current_revision(&self) -> Result<Revision, StoreError> {
-        let response = self
-            .read(self.full("/"), GetOptions::new().with_count_only())
-            .await?;
+        let response = self.read(self.full("/"), GetOptions::new().with_count_only()).await?;
         Ok(response.header().map_or(0, |h| h.revision()))
     }
 
@@ -394,11 +340,8 @@ impl EtcdWatch {
                 .with_range(end.clone())
                 .with_start_revision(self.next)
                 .with_prev_key();
-            let mut client = self
-                .store
-                .client
-                .watch_client()
-                .max_decoding_message_size(i32::MAX as usize);
+            let mut client =
+                self.store.client.watch_client().max_decoding_message_size(i32::MAX as usize);
             let opened = tokio::select! {
                 opened = client.watch(full.as_str(), Some(options)) => opened,
                 () = self.out.closed() => return,
@@ -414,10 +357,7 @@ impl EtcdWatch {
                     delay = Duration::from_millis(50);
                     if response.compact_revision() > 0 {
                         let compacted = response.compact_revision();
-                        let error = StoreError::Compacted {
-                            requested: self.next,
-                            compacted,
-                        };
+                        let error = StoreError::Compacted { requested: self.next, compacted };
                         let _ = self.out.send(Err(error)).await;
                         return;
                     }
@@ -459,32 +399,17 @@ impl EtcdWatch {
     }
 
     fn convert(&self, event: &etcd_client::Event) -> Result<Event, StoreError> {
-        let kv = event
-            .kv()
-            .ok_or_else(|| unexpected("a watch event without its key"))?;
+        let kv = event.kv().ok_or_else(|| unexpected("a watch event without its key"))?;
         let kv = self.store.convert(kv)?;
         let prev = event.prev_kv().map(|p| self.store.convert(p)).transpose()?;
         Ok(match event.event_type() {
             EventType::Delete => Event {
                 kind: EventKind::Delete,
-                kv: KeyValue {
-                    value: Bytes::new(),
-                    create_revision: 0,
-                    version: 0,
-                    ..kv
-                },
+                kv: KeyValue { value: Bytes::new(), create_revision: 0, version: 0, ..kv },
                 prev,
             },
-            EventType::Put if kv.version == 1 => Event {
-                kind: EventKind::Create,
-                kv,
-                prev: None,
-            },
-            EventType::Put => Event {
-                kind: EventKind::Update,
-                kv,
-                prev,
-            },
+            EventType::Put if kv.version == 1 => Event { kind: EventKind::Create, kv, prev: None },
+            EventType::Put => Event { kind: EventKind::Update, kv, prev },
         })
     }
 }
@@ -505,23 +430,16 @@ impl futures_core::Stream for ChannelStream {
 /// The error for a failed precondition, from the value read back.
 fn refusal(key: &str, expected: Option<Revision>, current: Option<KeyValue>) -> StoreError {
     match (current, expected) {
-        (None, _) => StoreError::NotFound {
-            key: key.to_owned(),
-        },
-        (Some(current), Some(expected)) => StoreError::Conflict {
-            key: key.to_owned(),
-            expected,
-            current: Box::new(current),
-        },
+        (None, _) => StoreError::NotFound { key: key.to_owned() },
+        (Some(current), Some(expected)) => {
+            StoreError::Conflict { key: key.to_owned(), expected, current: Box::new(current) }
+        }
         (Some(_), None) => unexpected("a delete refused although the key exists"),
     }
 }
 
 fn unexpected(what: &str) -> StoreError {
-    StoreError::Internal {
-        message: format!("etcd sent {what}"),
-        source: None,
-    }
+    StoreError::Internal { message: format!("etcd sent {what}"), source: None }
 }
 
 fn status_of(error: &etcd_client::Error) -> Option<(tonic::Code, &str)> {
@@ -535,16 +453,10 @@ fn status_of(error: &etcd_client::Error) -> Option<(tonic::Code, &str)> {
 fn read_error(error: etcd_client::Error) -> StoreError {
     match status_of(&error) {
         Some((_, message)) if message.contains("required revision has been compacted") => {
-            StoreError::Compacted {
-                requested: 0,
-                compacted: 0,
-            }
+            StoreError::Compacted { requested: 0, compacted: 0 }
         }
         Some((_, message)) if message.contains("required revision is a future revision") => {
-            StoreError::FutureRevision {
-                requested: 0,
-                current: 0,
-            }
+            StoreError::FutureRevision { requested: 0, current: 0 }
         }
         Some((tonic::Code::InvalidArgument | tonic::Code::PermissionDenied, _)) => {
             StoreError::internal("etcd refused the read", error)
@@ -557,10 +469,7 @@ fn read_error(error: etcd_client::Error) -> StoreError {
 fn at_revision(error: StoreError, requested: Option<Revision>) -> StoreError {
     let requested = requested.unwrap_or(0);
     match error {
-        StoreError::Compacted { compacted, .. } => StoreError::Compacted {
-            requested,
-            compacted,
-        },
+        StoreError::Compacted { compacted, .. } => StoreError::Compacted { requested, compacted },
         StoreError::FutureRevision { current, .. } => {
             StoreError::FutureRevision { requested, current }
         }
@@ -573,25 +482,19 @@ fn at_revision(error: StoreError, requested: Option<Revision>) -> StoreError {
 fn write_error(key: &str, error: etcd_client::Error) -> StoreError {
     let shown = crate::truncate_key(key);
     match status_of(&error) {
-        Some((_, message)) if message.contains("request is too large") => StoreError::TooLarge {
-            key: shown,
-            size: 0,
-            limit: crate::MAX_ENTRY_BYTES,
-        },
+        Some((_, message)) if message.contains("request is too large") => {
+            StoreError::TooLarge { key: shown, size: 0, limit: crate::MAX_ENTRY_BYTES }
+        }
         Some((tonic::Code::InvalidArgument | tonic::Code::PermissionDenied, _)) => {
             StoreError::internal(format!("etcd refused the write to {shown}"), error)
         }
-        Some((tonic::Code::ResourceExhausted, _)) => StoreError::unavailable(
-            format!("etcd is overloaded; {shown} was not written"),
-            error,
-        ),
+        Some((tonic::Code::ResourceExhausted, _)) => {
+            StoreError::unavailable(format!("etcd is overloaded; {shown} was not written"), error)
+        }
         Some((tonic::Code::Unavailable, message))
             if message.contains("tcp connect error") || message.contains("no leader") =>
         {
-            StoreError::unavailable(
-                format!("etcd is unavailable; {shown} was not written"),
-                error,
-            )
+            StoreError::unavailable(format!("etcd is unavailable; {shown} was not written"), error)
         }
         _ => StoreError::Indeterminate {
             key: shown,

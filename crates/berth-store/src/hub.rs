@@ -49,10 +49,7 @@ pub(crate) struct Hub {
 impl Hub {
     pub(crate) fn new(current: Revision) -> Self {
         let (tx, _) = broadcast::channel(BROADCAST_CAPACITY);
-        Hub {
-            tx,
-            committed: AtomicI64::new(current),
-        }
+        Hub { tx, committed: AtomicI64::new(current) }
     }
 
     /// The newest committed revision.
@@ -88,12 +85,7 @@ impl Hub {
             Vec::new()
         };
         let (out, rx) = mpsc::channel(WATCHER_BUFFER);
-        let watcher = Watcher {
-            history,
-            prefix: prefix.to_owned(),
-            next: from,
-            out,
-        };
+        let watcher = Watcher { history, prefix: prefix.to_owned(), next: from, out };
         tokio::spawn(watcher.run(first, high, live));
         Ok(Box::pin(ReceiverStream(rx)))
     }
@@ -171,11 +163,7 @@ impl Watcher {
     /// Replays the log from `next` through `high`.
     async fn catch_up(&mut self, high: Revision) -> Result<(), ()> {
         while self.next <= high {
-            match self
-                .history
-                .events(&self.prefix, self.next, high, HISTORY_PAGE)
-                .await
-            {
+            match self.history.events(&self.prefix, self.next, high, HISTORY_PAGE).await {
                 Ok(page) => self.deliver_page(page, high).await?,
                 Err(error) => {
                     let _ = self.out.send(Err(error)).await;

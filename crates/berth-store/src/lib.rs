@@ -97,18 +97,11 @@ pub async fn open(
 /// Checks the parts of a write that every backend refuses alike.
 pub(crate) fn check_entry(key: &str, value: &[u8]) -> Result<(), StoreError> {
     if key.is_empty() {
-        return Err(StoreError::InvalidKey {
-            key: key.to_owned(),
-            reason: "empty key",
-        });
+        return Err(StoreError::InvalidKey { key: key.to_owned(), reason: "empty key" });
     }
     let size = key.len() + value.len();
     if size > MAX_ENTRY_BYTES {
-        return Err(StoreError::TooLarge {
-            key: truncate_key(key),
-            size,
-            limit: MAX_ENTRY_BYTES,
-        });
+        return Err(StoreError::TooLarge { key: truncate_key(key), size, limit: MAX_ENTRY_BYTES });
     }
     Ok(())
 }

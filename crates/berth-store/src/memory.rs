@@ -40,17 +40,12 @@ impl Default for MemoryStore {
 
 impl MemoryStore {
     pub fn new() -> Self {
-        MemoryStore {
-            state: Arc::default(),
-            hub: Arc::new(Hub::new(0)),
-        }
+        MemoryStore { state: Arc::default(), hub: Arc::new(Hub::new(0)) }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // A poisoned lock only means another test thread panicked; the data is still whole.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Applies one write under the lock and broadcasts it; returns the new value (for a delete,
@@ -73,16 +68,10 @@ impl MemoryStore {
 impl State {
     fn check_revision(&self, revision: Revision) -> Result<(), StoreError> {
         if revision < self.compacted {
-            return Err(StoreError::Compacted {
-                requested: revision,
-                compacted: self.compacted,
-            });
+            return Err(StoreError::Compacted { requested: revision, compacted: self.compacted });
         }
         if revision > self.revision {
-            return Err(StoreError::FutureRevision {
-                requested: revision,
-                current: self.revision,
-            });
+            return Err(StoreError::FutureRevision { requested: revision, current: self.revision });
         }
         Ok(())
     }
@@ -90,12 +79,7 @@ impl State {
     /// The keys under `prefix` as they were at `revision`.
     fn snapshot_at(&self, revision: Revision) -> BTreeMap<String, KeyValue> {
         let mut keys = self.current.clone();
-        for event in self
-            .log
-            .iter()
-            .rev()
-            .take_while(|e| e.revision() > revision)
-        {
+        for event in self.log.iter().rev().take_while(|e| e.revision() > revision) {
             match &event.prev {
                 Some(prev) => keys.insert(prev.key.clone(), prev.clone()),
                 None => keys.remove(&event.kv.key),
@@ -109,13 +93,7 @@ impl State {
 impl Store for MemoryStore {
     async fn get(&self, key: &str) -> Result<KeyValue, StoreError> {
         let state = self.lock();
-        state
-            .current
-            .get(key)
-            .cloned()
-            .ok_or_else(|| StoreError::NotFound {
-                key: key.to_owned(),
-            })
+        state.current.get(key).cloned().ok_or_else(|| StoreError::NotFound { key: key.to_owned() })
     }
 
     async fn list(&self, opts: &ListOptions) -> Result<ListResult, StoreError> {
@@ -136,11 +114,7 @@ impl Store for MemoryStore {
             .map(|(_, kv)| kv.clone());
         let kvs: Vec<KeyValue> = matching.by_ref().take(limit).collect();
         let more = matching.next().is_some();
-        Ok(ListResult {
-            kvs,
-            revision,
-            more,
-        })
+        Ok(ListResult { kvs, revision, more })
     }
 
     async fn create(&self, key: &str, value: Bytes) -> Result<KeyValue, StoreError> {
@@ -148,10 +122,7 @@ impl Store for MemoryStore {
         let mut state = self.lock();
         if let Some(current) = state.current.get(key) {
             let current = Some(Box::new(current.clone()));
-            return Err(StoreError::AlreadyExists {
-                key: key.to_owned(),
-                current,
-            });
+            return Err(StoreError::AlreadyExists { key: key.to_owned(), current });
         }
         let revision = state.revision + 1;
         let kv = KeyValue {
@@ -215,9 +186,8 @@ fn current_matching(
     key: &str,
     expected: Option<Revision>,
 ) -> Result<KeyValue, StoreError> {
-    let current = state.current.get(key).ok_or_else(|| StoreError::NotFound {
-        key: key.to_owned(),
-    })?;
+    let current =
+        state.current.get(key).ok_or_else(|| StoreError::NotFound { key: key.to_owned() })?;
     match expected {
         Some(expected) if expected != current.mod_revision => Err(StoreError::Conflict {
             key: key.to_owned(),
@@ -239,15 +209,9 @@ impl History for MemoryHistory {
         to: Revision,
         limit: usize,
     ) -> Result<Vec<Event>, StoreError> {
-        let state = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let state = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if from < state.compacted {
-            return Err(StoreError::Compacted {
-                requested: from,
-                compacted: state.compacted,
-            });
+            return Err(StoreError::Compacted { requested: from, compacted: state.compacted });
         }
         let start = state.log.partition_point(|e| e.revision() < from);
         Ok(state.log[start..]

@@ -34,10 +34,7 @@ pub struct ListOptions {
 impl ListOptions {
     /// All keys under `prefix` at the current revision.
     pub fn prefix(prefix: impl Into<String>) -> Self {
-        Self {
-            prefix: prefix.into(),
-            ..Self::default()
-        }
+        Self { prefix: prefix.into(), ..Self::default() }
     }
 
     /// The first key this list may return.
@@ -109,11 +106,7 @@ impl Event {
     }
 
     pub(crate) fn put(kv: KeyValue, prev: Option<KeyValue>) -> Self {
-        let kind = if prev.is_some() {
-            EventKind::Update
-        } else {
-            EventKind::Create
-        };
+        let kind = if prev.is_some() { EventKind::Update } else { EventKind::Create };
         Event { kind, kv, prev }
     }
 }

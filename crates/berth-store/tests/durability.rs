@@ -21,10 +21,7 @@ const CYCLE_VAR: &str = "BERTH_CRASH_CYCLE";
 const DEFAULT_CYCLES: usize = 50;
 
 fn options() -> SqliteOptions {
-    SqliteOptions {
-        compaction_interval: None,
-        ..SqliteOptions::default()
-    }
+    SqliteOptions { compaction_interval: None, ..SqliteOptions::default() }
 }
 
 /// The writer. Only does something when the parent runs it with `BERTH_CRASH_DIR` set.
@@ -37,9 +34,7 @@ fn crash_child() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async move {
         let dir = Path::new(&dir);
-        let store = SqliteStore::open(&dir.join("state.db"), options())
-            .await
-            .expect("open");
+        let store = SqliteStore::open(&dir.join("state.db"), options()).await.expect("open");
         let acks = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -55,10 +50,8 @@ fn crash_child() {
                 for n in 0.. {
                     let key = format!("/crash/{cycle}/{task}/{n}");
                     let size = 64 + fastrand::usize(..4000);
-                    let kv = store
-                        .create(&key, Bytes::from(vec![b'a'; size]))
-                        .await
-                        .expect("write");
+                    let kv =
+                        store.create(&key, Bytes::from(vec![b'a'; size])).await.expect("write");
                     // One write(2) per line: the line is in the kernel before the next write.
                     let line = format!("{} {key} {size}\n", kv.mod_revision);
                     let mut file = acks.lock().expect("ack lock");
@@ -97,10 +90,7 @@ async fn sqlite_acknowledged_writes_survive_sigkill() {
         let acks_path = dir.path().join(format!("acks.{cycle}"));
         let started = Instant::now();
         while std::fs::metadata(&acks_path).map(|m| m.len()).unwrap_or(0) == 0 {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "child never wrote"
-            );
+            assert!(started.elapsed() < Duration::from_secs(20), "child never wrote");
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         tokio::time::sleep(Duration::from_millis(fastrand::u64(0..250))).await;
@@ -108,9 +98,7 @@ async fn sqlite_acknowledged_writes_survive_sigkill() {
         child.wait().expect("reap");
 
         let acks = std::fs::read_to_string(&acks_path).expect("acks");
-        let store = SqliteStore::open(&db, options())
-            .await
-            .expect("reopen after kill");
+        let store = SqliteStore::open(&db, options()).await.expect("reopen after kill");
         let current = store.current_revision().await.expect("revision");
         let mut cycle_acks = 0;
         for line in acks.lines() {
@@ -125,10 +113,7 @@ async fn sqlite_acknowledged_writes_survive_sigkill() {
                 rev > floor,
                 "cycle {cycle}: revision {rev} not above the last cycle's {floor}"
             );
-            assert!(
-                seen_revisions.insert(rev),
-                "revision {rev} acknowledged twice"
-            );
+            assert!(seen_revisions.insert(rev), "revision {rev} acknowledged twice");
             let kv = store.get(key).await.unwrap_or_else(|e| {
                 panic!("cycle {cycle}: acknowledged {key} at {rev} is lost: {e}")
             });
@@ -138,19 +123,13 @@ async fn sqlite_acknowledged_writes_survive_sigkill() {
         }
         assert!(cycle_acks > 0);
         total_acked += cycle_acks;
-        let listed = store
-            .list(&ListOptions::prefix(format!("/crash/{cycle}/")))
-            .await
-            .expect("list");
-        assert!(
-            listed.kvs.len() >= cycle_acks,
-            "fewer keys than acknowledgements"
-        );
+        let listed =
+            store.list(&ListOptions::prefix(format!("/crash/{cycle}/"))).await.expect("list");
+        assert!(listed.kvs.len() >= cycle_acks, "fewer keys than acknowledgements");
         drop(store);
         let conn = rusqlite::Connection::open(&db).expect("open for integrity check");
-        let check: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .expect("integrity check");
+        let check: String =
+            conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity check");
         assert_eq!(check, "ok", "cycle {cycle}");
         drop(conn);
         floor = current;

@@ -9,10 +9,7 @@ use berth_store::{ListOptions, Store, StoreError};
 use bytes::Bytes;
 
 fn options() -> SqliteOptions {
-    SqliteOptions {
-        compaction_interval: None,
-        ..SqliteOptions::default()
-    }
+    SqliteOptions { compaction_interval: None, ..SqliteOptions::default() }
 }
 
 #[tokio::test]
@@ -21,36 +18,17 @@ async fn reopen_keeps_data_and_revisions_go_on() {
     let path = dir.path().join("state.db");
     let (kept, last) = {
         let store = SqliteStore::open(&path, options()).await.expect("open");
-        let a = store
-            .create("/a", Bytes::from_static(b"1"))
-            .await
-            .expect("create");
-        let a = store
-            .update("/a", Bytes::from_static(b"2"), a.mod_revision)
-            .await
-            .expect("update");
-        store
-            .create("/b", Bytes::from_static(b"x"))
-            .await
-            .expect("create");
+        let a = store.create("/a", Bytes::from_static(b"1")).await.expect("create");
+        let a = store.update("/a", Bytes::from_static(b"2"), a.mod_revision).await.expect("update");
+        store.create("/b", Bytes::from_static(b"x")).await.expect("create");
         let b = store.delete("/b", None).await.expect("delete");
-        (
-            a,
-            b.mod_revision
-                .max(store.current_revision().await.expect("revision")),
-        )
+        (a, b.mod_revision.max(store.current_revision().await.expect("revision")))
     };
     let store = SqliteStore::open(&path, options()).await.expect("reopen");
     assert_eq!(store.current_revision().await.expect("revision"), last);
     assert_eq!(store.get("/a").await.expect("get"), kept);
-    assert!(matches!(
-        store.get("/b").await,
-        Err(StoreError::NotFound { .. })
-    ));
-    let next = store
-        .create("/c", Bytes::from_static(b"3"))
-        .await
-        .expect("create");
+    assert!(matches!(store.get("/b").await, Err(StoreError::NotFound { .. })));
+    let next = store.create("/c", Bytes::from_static(b"3")).await.expect("create");
     assert_eq!(next.mod_revision, last + 1);
 }
 
@@ -64,11 +42,7 @@ async fn garbage_file_is_refused_and_left_alone() {
         Err(StoreError::Corrupt { message, .. }) => assert!(message.contains("not a database")),
         other => panic!("expected Corrupt, got {other:?}"),
     }
-    assert_eq!(
-        std::fs::read(&path).expect("read back"),
-        garbage,
-        "the file must not change"
-    );
+    assert_eq!(std::fs::read(&path).expect("read back"), garbage, "the file must not change");
 }
 
 #[tokio::test]
@@ -87,9 +61,8 @@ async fn foreign_database_is_refused_and_left_alone() {
         other => panic!("expected Corrupt, got {other:?}"),
     }
     let conn = rusqlite::Connection::open(&path).expect("reopen foreign db");
-    let name: String = conn
-        .query_row("SELECT name FROM users", [], |r| r.get(0))
-        .expect("foreign data kept");
+    let name: String =
+        conn.query_row("SELECT name FROM users", [], |r| r.get(0)).expect("foreign data kept");
     assert_eq!(name, "ada");
 }
 
@@ -101,19 +74,13 @@ async fn damaged_pages_give_a_corrupt_error_not_an_empty_store() {
         let store = SqliteStore::open(&path, options()).await.expect("open");
         for i in 0..2000 {
             let value = Bytes::from(vec![b'v'; 512]);
-            store
-                .create(&format!("/k/{i:05}"), value)
-                .await
-                .expect("create");
+            store.create(&format!("/k/{i:05}"), value).await.expect("create");
         }
     }
     // Overwrite the middle of the file (the store was closed, so the WAL is checkpointed).
     let mut bytes = std::fs::read(&path).expect("read");
     let len = bytes.len();
-    assert!(
-        len > 100_000,
-        "expected a sizeable database, got {len} bytes"
-    );
+    assert!(len > 100_000, "expected a sizeable database, got {len} bytes");
     for byte in &mut bytes[len / 3..len / 3 + 64 * 1024] {
         *byte = 0xa5;
     }
@@ -139,9 +106,7 @@ async fn one_process_per_file() {
         other => panic!("expected Unavailable, got {other:?}"),
     }
     drop(first);
-    SqliteStore::open(&path, options())
-        .await
-        .expect("open after the first closed");
+    SqliteStore::open(&path, options()).await.expect("open after the first closed");
 }
 
 #[tokio::test]
@@ -151,27 +116,16 @@ async fn compacts_on_schedule() {
         compaction_interval: Some(Duration::from_millis(100)),
         ..SqliteOptions::default()
     };
-    let store = SqliteStore::open(&dir.path().join("state.db"), options)
-        .await
-        .expect("open");
-    let mut kv = store
-        .create("/s", Bytes::from_static(b"0"))
-        .await
-        .expect("create");
+    let store = SqliteStore::open(&dir.path().join("state.db"), options).await.expect("open");
+    let mut kv = store.create("/s", Bytes::from_static(b"0")).await.expect("create");
     let first = kv.mod_revision;
     for i in 1..20 {
-        kv = store
-            .update("/s", Bytes::from(i.to_string()), kv.mod_revision)
-            .await
-            .expect("update");
+        kv = store.update("/s", Bytes::from(i.to_string()), kv.mod_revision).await.expect("update");
     }
     // The first tick records the revision, the second compacts up to it.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
-        let at_first = ListOptions {
-            revision: Some(first),
-            ..ListOptions::prefix("/s")
-        };
+        let at_first = ListOptions { revision: Some(first), ..ListOptions::prefix("/s") };
         match store.list(&at_first).await {
             Err(StoreError::Compacted { .. }) => break,
             Ok(_) if tokio::time::Instant::now() < deadline => {

@@ -153,19 +153,13 @@ impl EtcdCluster {
             .with_context(|| format!("opening {}", m.log.display()))?;
         let log2 = log.try_clone().context("duplicating log file handle")?;
         let mut cmd = Command::new("etcd");
-        cmd.args(&m.args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log2));
+        cmd.args(&m.args).stdin(Stdio::null()).stdout(Stdio::from(log)).stderr(Stdio::from(log2));
         for (key, _) in std::env::vars_os() {
             if key.to_string_lossy().starts_with("ETCD_") {
                 cmd.env_remove(key);
             }
         }
-        m.child = Some(
-            cmd.spawn()
-                .with_context(|| format!("spawning etcd member m{i}"))?,
-        );
+        m.child = Some(cmd.spawn().with_context(|| format!("spawning etcd member m{i}"))?);
         Ok(())
     }
 
@@ -205,10 +199,7 @@ impl EtcdCluster {
 
     /// Client URLs of all members, comma-separated.
     pub fn endpoints(&self) -> String {
-        (0..self.len())
-            .map(|i| self.endpoint(i))
-            .collect::<Vec<_>>()
-            .join(",")
+        (0..self.len()).map(|i| self.endpoint(i)).collect::<Vec<_>>().join(",")
     }
 
     /// Client URL of member `member`.
@@ -241,9 +232,7 @@ impl EtcdCluster {
         if let Some(mut child) = self.members[member].child.take() {
             // kill() fails only if the child already exited; wait() reaps either way.
             let _ = child.kill();
-            child
-                .wait()
-                .with_context(|| format!("reaping etcd member m{member}"))?;
+            child.wait().with_context(|| format!("reaping etcd member m{member}"))?;
         }
         Ok(())
     }
@@ -309,10 +298,7 @@ impl Drop for EtcdCluster {
 /// A token unique to this cluster, so members never join a stray cluster.
 fn cluster_token() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     format!("berth-test-{}-{n}-{nanos}", std::process::id())
 }
@@ -326,10 +312,8 @@ fn http(port: u16, method: &str, path: &str, body: &str) -> anyhow::Result<Strin
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let timeout = Duration::from_secs(1);
     let mut s = TcpStream::connect_timeout(&addr, timeout).context("connecting")?;
-    s.set_read_timeout(Some(timeout))
-        .context("setting read timeout")?;
-    s.set_write_timeout(Some(timeout))
-        .context("setting write timeout")?;
+    s.set_read_timeout(Some(timeout)).context("setting read timeout")?;
+    s.set_write_timeout(Some(timeout)).context("setting write timeout")?;
     let req = format!(
         "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
@@ -393,10 +377,7 @@ mod tests {
     fn failed_start_reports_log_tail() {
         let err = EtcdCluster::start_with(1, &["--no-such-flag"]).expect_err("bad flag");
         let msg = format!("{err:#}");
-        assert!(
-            msg.contains("exited with") && msg.contains("no-such-flag"),
-            "{msg}"
-        );
+        assert!(msg.contains("exited with") && msg.contains("no-such-flag"), "{msg}");
     }
 
     #[test]

@@ -122,15 +122,9 @@ impl SqliteStore {
         request: Request,
         answer: oneshot::Receiver<Result<T, StoreError>>,
     ) -> Result<T, StoreError> {
-        let closed = || StoreError::Unavailable {
-            message: "the store is closed".into(),
-            source: None,
-        };
-        self.inner
-            .writer
-            .send(request)
-            .await
-            .map_err(|_| closed())?;
+        let closed =
+            || StoreError::Unavailable { message: "the store is closed".into(), source: None };
+        self.inner.writer.send(request).await.map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
     }
 }
@@ -147,11 +141,7 @@ impl Store for SqliteStore {
 
     async fn create(&self, key: &str, value: Bytes) -> Result<KeyValue, StoreError> {
         check_entry(key, &value)?;
-        self.write(Op::Create {
-            key: key.to_owned(),
-            value,
-        })
-        .await
+        self.write(Op::Create { key: key.to_owned(), value }).await
     }
 
     async fn update(
@@ -161,27 +151,15 @@ impl Store for SqliteStore {
         expected: Revision,
     ) -> Result<KeyValue, StoreError> {
         check_entry(key, &value)?;
-        self.write(Op::Update {
-            key: key.to_owned(),
-            value,
-            expected,
-        })
-        .await
+        self.write(Op::Update { key: key.to_owned(), value, expected }).await
     }
 
     async fn delete(&self, key: &str, expected: Option<Revision>) -> Result<KeyValue, StoreError> {
-        self.write(Op::Delete {
-            key: key.to_owned(),
-            expected,
-        })
-        .await
+        self.write(Op::Delete { key: key.to_owned(), expected }).await
     }
 
     async fn watch(&self, prefix: &str, from: Revision) -> Result<WatchStream, StoreError> {
-        self.inner
-            .hub
-            .watch(self.inner.readers.clone(), prefix, from)
-            .await
+        self.inner.hub.watch(self.inner.readers.clone(), prefix, from).await
     }
 
     async fn current_revision(&self) -> Result<Revision, StoreError> {
@@ -190,8 +168,7 @@ impl Store for SqliteStore {
 
     async fn compact(&self, revision: Revision) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.send(Request::Compact { revision, reply }, answer)
-            .await
+        self.send(Request::Compact { revision, reply }, answer).await
     }
 }
 

@@ -28,9 +28,7 @@ pub(crate) struct ReadPool {
 
 impl ReadPool {
     pub(crate) fn open(path: &Path, size: usize) -> Result<Self, StoreError> {
-        let idle = (0..size)
-            .map(|_| open_reader(path))
-            .collect::<Result<Vec<_>, _>>()?;
+        let idle = (0..size).map(|_| open_reader(path)).collect::<Result<Vec<_>, _>>()?;
         Ok(ReadPool {
             path: path.to_owned(),
             idle: Mutex::new(idle),
@@ -61,10 +59,7 @@ impl ReadPool {
         })
         .await
         .map_err(|e| StoreError::internal("a read panicked", e))?;
-        self.idle
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(conn);
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(conn);
         result
     }
 
@@ -74,8 +69,7 @@ impl ReadPool {
             let found = conn
                 .prepare_cached("SELECT value, create_rev, mod_rev, version FROM kv WHERE key = ?1")
                 .and_then(|mut s| {
-                    s.query_row([key.as_bytes()], |row| current_row(row, key.clone()))
-                        .optional()
+                    s.query_row([key.as_bytes()], |row| current_row(row, key.clone())).optional()
                 })
                 .map_err(|e| sql_error(path, "reading a key", e))?;
             found.ok_or(StoreError::NotFound { key })
@@ -86,30 +80,19 @@ impl ReadPool {
     pub(crate) async fn list(&self, opts: &ListOptions) -> Result<ListResult, StoreError> {
         let opts = opts.clone();
         self.with(move |conn, path| {
-            let tx = conn
-                .transaction()
-                .map_err(|e| sql_error(path, "starting a read", e))?;
+            let tx = conn.transaction().map_err(|e| sql_error(path, "starting a read", e))?;
             let (current, compacted) =
                 head(&tx).map_err(|e| sql_error(path, "reading the revision", e))?;
             let revision = opts.revision.filter(|r| *r > 0).unwrap_or(current);
             if revision < compacted {
-                return Err(StoreError::Compacted {
-                    requested: revision,
-                    compacted,
-                });
+                return Err(StoreError::Compacted { requested: revision, compacted });
             }
             if revision > current {
-                return Err(StoreError::FutureRevision {
-                    requested: revision,
-                    current,
-                });
+                return Err(StoreError::FutureRevision { requested: revision, current });
             }
             let start = opts.start_key().as_bytes().to_vec();
             let end = range_end(&opts.prefix);
-            let want = opts
-                .limit
-                .filter(|l| *l > 0)
-                .map_or(usize::MAX, |l| l.saturating_add(1));
+            let want = opts.limit.filter(|l| *l > 0).map_or(usize::MAX, |l| l.saturating_add(1));
             let mut kvs = if revision == current {
                 scan_current(&tx, &start, &end, want)
             } else {
@@ -120,11 +103,7 @@ impl ReadPool {
             if more {
                 kvs.pop();
             }
-            Ok(ListResult {
-                kvs: kvs.into_iter().collect::<Result<_, _>>()?,
-                revision,
-                more,
-            })
+            Ok(ListResult { kvs: kvs.into_iter().collect::<Result<_, _>>()?, revision, more })
         })
         .await
     }
@@ -142,16 +121,11 @@ impl History for ReadPool {
         let start = prefix.as_bytes().to_vec();
         let end = range_end(prefix);
         self.with(move |conn, path| {
-            let tx = conn
-                .transaction()
-                .map_err(|e| sql_error(path, "starting a read", e))?;
+            let tx = conn.transaction().map_err(|e| sql_error(path, "starting a read", e))?;
             let compacted =
                 read_compacted(&tx).map_err(|e| sql_error(path, "reading the revision", e))?;
             if from < compacted {
-                return Err(StoreError::Compacted {
-                    requested: from,
-                    compacted,
-                });
+                return Err(StoreError::Compacted { requested: from, compacted });
             }
             let mut stmt = tx
                 .prepare_cached(

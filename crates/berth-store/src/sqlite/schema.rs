@@ -63,8 +63,7 @@ pub(crate) fn open_writer(path: &Path) -> Result<Opened, StoreError> {
     let lock = lock_file(path)?;
     let conn = Connection::open(path).map_err(|e| sql_error(path, "opening the database", e))?;
     let setup = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;";
-    conn.execute_batch(setup)
-        .map_err(|e| sql_error(path, "reading the database", e))?;
+    conn.execute_batch(setup).map_err(|e| sql_error(path, "reading the database", e))?;
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .and_then(|mut s| s.query_map([], |row| row.get(0))?.collect())
@@ -78,18 +77,10 @@ pub(crate) fn open_writer(path: &Path) -> Result<Opened, StoreError> {
         check_format(&conn, path, &tables)?;
     }
     let revision: Revision = conn
-        .query_row("SELECT coalesce(max(rev), 0) FROM log", [], |row| {
-            row.get(0)
-        })
+        .query_row("SELECT coalesce(max(rev), 0) FROM log", [], |row| row.get(0))
         .map_err(|e| sql_error(path, "reading the current revision", e))?;
     let compacted = read_compacted(&conn).map_err(|e| sql_error(path, "reading meta", e))?;
-    Ok(Opened {
-        conn,
-        path: path.to_owned(),
-        revision,
-        compacted,
-        lock,
-    })
+    Ok(Opened { conn, path: path.to_owned(), revision, compacted, lock })
 }
 
 /// Opens a read-only connection for the read pool.
@@ -110,30 +101,21 @@ pub(crate) fn read_compacted(conn: &Connection) -> rusqlite::Result<Revision> {
 }
 
 fn check_format(conn: &Connection, path: &Path, tables: &[String]) -> Result<(), StoreError> {
-    let foreign = |message: String| StoreError::Corrupt {
-        path: path.display().to_string(),
-        message,
-    };
-    if !["kv", "log", "meta"]
-        .iter()
-        .all(|t| tables.iter().any(|have| have == t))
-    {
+    let foreign =
+        |message: String| StoreError::Corrupt { path: path.display().to_string(), message };
+    if !["kv", "log", "meta"].iter().all(|t| tables.iter().any(|have| have == t)) {
         return Err(foreign(format!(
             "not a berth store: it holds the tables [{}]",
             tables.join(", ")
         )));
     }
     let format: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE name = 'format'", [], |row| {
-            row.get(0)
-        })
+        .query_row("SELECT value FROM meta WHERE name = 'format'", [], |row| row.get(0))
         .optional()
         .map_err(|e| sql_error(path, "reading the store format", e))?;
     match format.as_deref() {
         Some(FORMAT) => Ok(()),
-        Some(other) => Err(foreign(format!(
-            "unsupported store format {other:?} (want {FORMAT})"
-        ))),
+        Some(other) => Err(foreign(format!("unsupported store format {other:?} (want {FORMAT})"))),
         None => Err(foreign("not a berth store: no format marker".into())),
     }
 }
@@ -155,9 +137,8 @@ fn lock_file(path: &Path) -> Result<File, StoreError> {
             message: format!("{} is in use by another process", path.display()),
             source: None,
         }),
-        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::unavailable(
-            format!("locking {}", lock_path.display()),
-            e,
-        )),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(StoreError::unavailable(format!("locking {}", lock_path.display()), e))
+        }
     }
 }

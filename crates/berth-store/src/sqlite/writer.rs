@@ -21,32 +21,16 @@ use crate::{Event, KeyValue, Revision, StoreError};
 /// One write a caller asks for.
 #[derive(Debug)]
 pub(crate) enum Op {
-    Create {
-        key: String,
-        value: Bytes,
-    },
-    Update {
-        key: String,
-        value: Bytes,
-        expected: Revision,
-    },
-    Delete {
-        key: String,
-        expected: Option<Revision>,
-    },
+    Create { key: String, value: Bytes },
+    Update { key: String, value: Bytes, expected: Revision },
+    Delete { key: String, expected: Option<Revision> },
 }
 
 /// What the writer thread is asked to do, and where its answer goes.
 #[derive(Debug)]
 pub(crate) enum Request {
-    Write {
-        op: Op,
-        reply: Reply,
-    },
-    Compact {
-        revision: Revision,
-        reply: oneshot::Sender<Result<(), StoreError>>,
-    },
+    Write { op: Op, reply: Reply },
+    Compact { revision: Revision, reply: oneshot::Sender<Result<(), StoreError>> },
 }
 
 pub(crate) fn spawn(
@@ -127,9 +111,7 @@ impl Writer {
         let mut answers: Vec<(Reply, Result<KeyValue, StoreError>)> =
             Vec::with_capacity(writes.len());
         let outcome = (|| -> rusqlite::Result<()> {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for (op, reply) in writes {
                 match apply(&tx, op, revision + 1) {
                     Ok((result, event)) => {
@@ -173,25 +155,17 @@ impl Writer {
 
     fn compact(&mut self, revision: Revision) -> Result<(), StoreError> {
         if revision < self.compacted {
-            return Err(StoreError::Compacted {
-                requested: revision,
-                compacted: self.compacted,
-            });
+            return Err(StoreError::Compacted { requested: revision, compacted: self.compacted });
         }
         if revision > self.revision {
-            return Err(StoreError::FutureRevision {
-                requested: revision,
-                current: self.revision,
-            });
+            return Err(StoreError::FutureRevision { requested: revision, current: self.revision });
         }
         if revision == self.compacted {
             return Ok(());
         }
         let old = self.compacted;
         let result = (|| -> rusqlite::Result<()> {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             // Rows replaced by a later row at or before `revision` are history nobody can read.
             tx.execute(
                 "DELETE FROM log WHERE rev IN \
@@ -203,10 +177,7 @@ impl Writer {
                 "DELETE FROM log WHERE deleted = 1 AND rev >= ?1 AND rev < ?2",
                 params![old, revision],
             )?;
-            tx.execute(
-                "UPDATE meta SET value = ?1 WHERE name = 'compacted'",
-                params![revision],
-            )?;
+            tx.execute("UPDATE meta SET value = ?1 WHERE name = 'compacted'", params![revision])?;
             tx.commit()
         })();
         result.map_err(|e| sql_error(&self.path, "compacting", e))?;
@@ -221,10 +192,7 @@ fn apply(tx: &Transaction<'_>, op: Op, revision: Revision) -> Result<(KeyValue, 
         Op::Create { key, value } => {
             if let Some(current) = current(tx, &key)? {
                 let current = Some(Box::new(current));
-                return Err(Refusal::Precondition(StoreError::AlreadyExists {
-                    key,
-                    current,
-                }));
+                return Err(Refusal::Precondition(StoreError::AlreadyExists { key, current }));
             }
             let kv = KeyValue {
                 key,
@@ -236,11 +204,7 @@ fn apply(tx: &Transaction<'_>, op: Op, revision: Revision) -> Result<(KeyValue, 
             put(tx, &kv, 0)?;
             Ok((kv.clone(), Event::put(kv, None)))
         }
-        Op::Update {
-            key,
-            value,
-            expected,
-        } => {
+        Op::Update { key, value, expected } => {
             let prev = matching(tx, &key, Some(expected))?;
             let kv = KeyValue {
                 key,
@@ -254,8 +218,7 @@ fn apply(tx: &Transaction<'_>, op: Op, revision: Revision) -> Result<(KeyValue, 
         }
         Op::Delete { key, expected } => {
             let prev = matching(tx, &key, expected)?;
-            tx.prepare_cached("DELETE FROM kv WHERE key = ?1")?
-                .execute([key.as_bytes()])?;
+            tx.prepare_cached("DELETE FROM kv WHERE key = ?1")?.execute([key.as_bytes()])?;
             tx.prepare_cached(
                 "INSERT INTO log (rev, key, value, create_rev, version, prev_rev, deleted) \
                  VALUES (?1, ?2, NULL, 0, 0, ?3, 1)",
@@ -314,9 +277,7 @@ fn matching(
     expected: Option<Revision>,
 ) -> Result<KeyValue, Refusal> {
     let Some(current) = current(tx, key)? else {
-        return Err(Refusal::Precondition(StoreError::NotFound {
-            key: key.to_owned(),
-        }));
+        return Err(Refusal::Precondition(StoreError::NotFound { key: key.to_owned() }));
     };
     match expected {
         Some(expected) if expected != current.mod_revision => {

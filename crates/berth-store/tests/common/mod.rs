@@ -17,42 +17,26 @@ pub struct Fixture {
 }
 
 pub async fn memory() -> Fixture {
-    Fixture {
-        store: Arc::new(MemoryStore::new()),
-        _guard: Box::new(()),
-    }
+    Fixture { store: Arc::new(MemoryStore::new()), _guard: Box::new(()) }
 }
 
 pub async fn sqlite() -> Fixture {
     let dir = berth_testkit::temp_dir("berth-store-test").expect("temp dir");
-    let options = SqliteOptions {
-        compaction_interval: None,
-        ..SqliteOptions::default()
-    };
-    let store = SqliteStore::open(&dir.path().join("state.db"), options)
-        .await
-        .expect("open sqlite");
-    Fixture {
-        store: Arc::new(store),
-        _guard: Box::new(dir),
-    }
+    let options = SqliteOptions { compaction_interval: None, ..SqliteOptions::default() };
+    let store =
+        SqliteStore::open(&dir.path().join("state.db"), options).await.expect("open sqlite");
+    Fixture { store: Arc::new(store), _guard: Box::new(dir) }
 }
 
 pub async fn etcd() -> Fixture {
     let cluster = berth_testkit::EtcdCluster::start(1).expect("start etcd");
     let store = etcd_store(&cluster, "/berth-test").await;
-    Fixture {
-        store: Arc::new(store),
-        _guard: Box::new(cluster),
-    }
+    Fixture { store: Arc::new(store), _guard: Box::new(cluster) }
 }
 
 pub async fn etcd_store(cluster: &berth_testkit::EtcdCluster, prefix: &str) -> EtcdStore {
     let endpoints = cluster.endpoints().split(',').map(str::to_owned).collect();
-    let config = EtcdConfig {
-        prefix: prefix.to_owned(),
-        ..EtcdConfig::new(endpoints)
-    };
+    let config = EtcdConfig { prefix: prefix.to_owned(), ..EtcdConfig::new(endpoints) };
     EtcdStore::connect(config).await.expect("connect to etcd")
 }
 
@@ -68,9 +52,5 @@ pub async fn next_event(stream: &mut WatchStream) -> Event {
 /// Asserts that nothing more arrives for a short while.
 pub async fn assert_quiet(stream: &mut WatchStream) {
     let waited = tokio::time::timeout(std::time::Duration::from_millis(200), stream.next()).await;
-    assert!(
-        waited.is_err(),
-        "unexpected watch item: {:?}",
-        waited.ok().flatten()
-    );
+    assert!(waited.is_err(), "unexpected watch item: {:?}", waited.ok().flatten());
 }

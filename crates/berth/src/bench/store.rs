@@ -131,7 +131,11 @@ async fn measure_writes(
 
 /// Loads `keys` keys under a fresh prefix (64 writers), then times a full list of them: the
 /// median of five.
-async fn measure_list(store: &Arc<dyn Store>, keys: usize, value: &Bytes) -> anyhow::Result<Duration> {
+async fn measure_list(
+    store: &Arc<dyn Store>,
+    keys: usize,
+    value: &Bytes,
+) -> anyhow::Result<Duration> {
     let prefix = format!("/bench/list/{}/{keys}/", fastrand::u64(..));
     let loaders = 64;
     let mut tasks = tokio::task::JoinSet::new();
@@ -175,7 +179,10 @@ fn ms(d: Duration) -> String {
 fn print_tables(backends: &[Backend], value_size: usize) {
     println!();
     println!("Durable writes (create of a fresh key, {value_size}-byte values, fsync before ack)");
-    println!("{:<8} {:>8} {:>11} {:>9} {:>9}", "backend", "writers", "writes/s", "p50 ms", "p99 ms");
+    println!(
+        "{:<8} {:>8} {:>11} {:>9} {:>9}",
+        "backend", "writers", "writes/s", "p50 ms", "p99 ms"
+    );
     for backend in backends {
         for row in &backend.writes {
             println!(
