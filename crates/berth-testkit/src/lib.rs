@@ -9,6 +9,9 @@
 // there is no async runtime here to block, so std::thread::sleep is fine.
 #![allow(clippy::disallowed_methods)]
 
+mod server;
+pub use server::BerthServer;
+
 use anyhow::{Context, bail};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};

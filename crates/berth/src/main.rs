@@ -3,6 +3,7 @@
 //! the [`Command`] enum below.
 
 mod bench;
+mod server;
 
 use clap::{Parser, Subcommand};
 
@@ -16,6 +17,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the control plane: store and API server.
+    Server(server::ServerArgs),
     /// Measure berth's components against their peers and print a table.
     #[command(subcommand)]
     Bench(bench::Bench),
@@ -34,6 +37,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async {
         match cli.command {
             Command::Bench(bench) => bench.run().await,
+            Command::Server(server) => server.run().await,
         }
     })
 }

@@ -1,0 +1,232 @@
+//! GET of one object, of a collection (selectors, paging, resourceVersion), and of `/scale`.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use base64::Engine;
+use berth_api::selector::{FieldSelector, LabelSelector};
+use berth_store::{ListOptions, Revision};
+use serde_json::{Value, json};
+
+use super::{Ctx, json_response};
+use crate::objects::{self, Objects};
+use crate::resources::{ResourceDef, Sub};
+use crate::status::ApiError;
+
+/// Store pages are read this many keys at a time while filtering.
+const CHUNK: usize = 500;
+
+pub(crate) async fn get(ctx: &Ctx) -> Result<Response, ApiError> {
+    let stored = get_object(ctx).await?;
+    Ok(json_response(StatusCode::OK, &stored.object))
+}
+
+pub(crate) async fn get_object(ctx: &Ctx) -> Result<objects::Stored, ApiError> {
+    let name = ctx.target.name.as_deref().unwrap_or_default();
+    ctx.state.objects.get(ctx.target.def, ctx.namespace(), name).await
+}
+
+/// The selectors of a list or watch request, checked against what the resource supports.
+pub(crate) struct Filter {
+    pub labels: LabelSelector,
+    pub fields: FieldSelector,
+}
+
+impl Filter {
+    pub(crate) fn from_query(ctx: &Ctx) -> Result<Self, ApiError> {
+        let bad = |e: berth_api::selector::SelectorError| ApiError::bad_request(e.to_string());
+        let labels =
+            LabelSelector::parse(ctx.query.get("labelSelector").unwrap_or("")).map_err(bad)?;
+        let fields =
+            FieldSelector::parse(ctx.query.get("fieldSelector").unwrap_or("")).map_err(bad)?;
+        fields.validate_for(ctx.target.def.group, ctx.target.def.plural).map_err(bad)?;
+        Ok(Filter { labels, fields })
+    }
+
+    pub(crate) fn matches(&self, object: &Value) -> bool {
+        self.labels.matches_object(object) && self.fields.matches_object(object)
+    }
+
+    /// The narrowest storage prefix these selectors allow.
+    pub(crate) fn prefix(&self, def: &ResourceDef, namespace: Option<&str>) -> String {
+        match (namespace, self.fields.exact_namespace()) {
+            (None, Some(ns)) if def.namespaced => Objects::prefix(def, Some(ns)),
+            _ => Objects::prefix(def, namespace),
+        }
+    }
+}
+
+/// The position a `continue` token carries: the revision of the first page and the next key.
+struct Continue {
+    revision: Revision,
+    start: String,
+}
+
+impl Continue {
+    fn encode(&self) -> String {
+        let token = json!({"v": "meta.k8s.io/v1", "rv": self.revision, "start": self.start});
+        base64::engine::general_purpose::STANDARD.encode(token.to_string())
+    }
+
+    fn decode(token: &str) -> Result<Self, ApiError> {
+        let invalid = || ApiError::bad_request(format!("invalid continue token {token:?}"));
+        let raw = base64::engine::general_purpose::STANDARD.decode(token).map_err(|_| invalid())?;
+        let value: Value = serde_json::from_slice(&raw).map_err(|_| invalid())?;
+        let revision = value.get("rv").and_then(Value::as_i64).ok_or_else(invalid)?;
+        let start = value.get("start").and_then(Value::as_str).ok_or_else(invalid)?;
+        Ok(Continue { revision, start: start.to_owned() })
+    }
+}
+
+/// The items of a list request, the revision they were read at and the continue token.
+pub(crate) struct Listed {
+    pub items: Vec<Value>,
+    pub revision: Revision,
+    pub next: Option<String>,
+}
+
+pub(crate) async fn list_items(ctx: &Ctx, filter: &Filter) -> Result<Listed, ApiError> {
+    let def = ctx.target.def;
+    let limit = ctx.query.number("limit")?.filter(|l| *l > 0).map(|l| l as usize);
+    let resource_version = ctx.query.get("resourceVersion").filter(|v| !v.is_empty());
+    let (mut start, mut revision) = match ctx.query.get("continue").filter(|c| !c.is_empty()) {
+        Some(token) => {
+            if resource_version.is_some_and(|rv| rv != "0") {
+                return Err(ApiError::bad_request(
+                    "specifying resource version is not allowed when using continue",
+                ));
+            }
+            let position = Continue::decode(token)?;
+            (Some(position.start), Some(position.revision))
+        }
+        None => (None, exact_revision(ctx, resource_version)?),
+    };
+    let prefix = filter.prefix(def, ctx.namespace());
+    let mut items = Vec::new();
+    loop {
+        let want = limit.map_or(CHUNK, |l| (l - items.len()).clamp(1, CHUNK));
+        let options = ListOptions {
+            prefix: prefix.clone(),
+            start: start.clone(),
+            limit: Some(want),
+            revision,
+        };
+        let page =
+            ctx.state.objects.list_page(def, &options).await.map_err(|e| expired(e, revision))?;
+        revision = Some(page.revision);
+        let mut last_key = None;
+        for (index, kv) in page.kvs.iter().enumerate() {
+            let stored = objects::decode(kv)?;
+            if filter.matches(&stored.object) {
+                items.push(stored.object);
+            }
+            last_key = Some(kv.key.clone());
+            if limit.is_some_and(|l| items.len() >= l) {
+                let more = page.more || index + 1 < page.kvs.len();
+                let next = more.then(|| {
+                    Continue { revision: page.revision, start: format!("{}\0", kv.key) }.encode()
+                });
+                return Ok(Listed { items, revision: page.revision, next });
+            }
+        }
+        if !page.more {
+            return Ok(Listed { items, revision: page.revision, next: None });
+        }
+        start = last_key.map(|k| format!("{k}\0"));
+    }
+}
+
+/// `resourceVersion=N&resourceVersionMatch=Exact` reads at N; every other form reads the
+/// newest state, which is never older than anything a client has seen.
+fn exact_revision(ctx: &Ctx, resource_version: Option<&str>) -> Result<Option<Revision>, ApiError> {
+    let Some(rv) = resource_version else { return Ok(None) };
+    let parsed: Revision = rv
+        .parse()
+        .map_err(|_| ApiError::bad_request(format!("invalid resource version {rv:?}")))?;
+    match ctx.query.get("resourceVersionMatch") {
+        Some("Exact") if parsed > 0 => Ok(Some(parsed)),
+        Some("Exact") => {
+            Err(ApiError::bad_request("resourceVersionMatch=Exact needs a resourceVersion"))
+        }
+        Some("NotOlderThan") | None | Some("") => Ok(None),
+        Some(other) => {
+            Err(ApiError::bad_request(format!("unsupported resourceVersionMatch {other:?}")))
+        }
+    }
+}
+
+fn expired(error: ApiError, revision: Option<Revision>) -> ApiError {
+    if error.code == 410 {
+        let rv = revision.unwrap_or_default();
+        return ApiError::gone(format!(
+            "The provided continue parameter is too old to display a consistent list result (resource version {rv}). You can start a new list without the continue parameter."
+        ));
+    }
+    error
+}
+
+pub(crate) async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
+    let filter = Filter::from_query(ctx)?;
+    let listed = list_items(ctx, &filter).await?;
+    let def = ctx.target.def;
+    let mut metadata = json!({"resourceVersion": listed.revision.to_string()});
+    if let Some(next) = listed.next {
+        metadata["continue"] = json!(next);
+    }
+    let list = json!({
+        "kind": format!("{}List", def.kind),
+        "apiVersion": def.api_version(),
+        "metadata": metadata,
+        "items": listed.items,
+    });
+    Ok(json_response(StatusCode::OK, &list))
+}
+
+/// The `autoscaling/v1` `Scale` view of a workload.
+pub(crate) fn scale_of(object: &Value) -> Value {
+    let meta = object.get("metadata").cloned().unwrap_or_else(|| json!({}));
+    let pick = |field: &str| meta.get(field).cloned().unwrap_or(Value::Null);
+    let selector = object
+        .pointer("/spec/selector")
+        .and_then(|s| LabelSelector::from_label_selector_json(s).ok())
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": pick("name"),
+            "namespace": pick("namespace"),
+            "uid": pick("uid"),
+            "resourceVersion": pick("resourceVersion"),
+            "creationTimestamp": pick("creationTimestamp"),
+        },
+        "spec": {"replicas": object.pointer("/spec/replicas").cloned().unwrap_or(json!(1))},
+        "status": {
+            "replicas": object.pointer("/status/replicas").cloned().unwrap_or(json!(0)),
+            "selector": selector,
+        },
+    })
+}
+
+pub(crate) async fn get_scale(ctx: &Ctx) -> Result<Response, ApiError> {
+    let stored = get_object(ctx).await?;
+    Ok(json_response(StatusCode::OK, &scale_of(&stored.object)))
+}
+
+/// logs, exec, attach and port-forward are served by the node agent, which berth does not
+/// have yet: a pod without a node gets Kubernetes' own answer, one with a node a clear 503.
+pub(crate) async fn needs_node_agent(ctx: &Ctx, sub: Sub) -> Result<Response, ApiError> {
+    let stored = get_object(ctx).await?;
+    let name = ctx.target.name.as_deref().unwrap_or_default();
+    match stored.object.pointer("/spec/nodeName").and_then(Value::as_str) {
+        Some(node) if !node.is_empty() => Err(ApiError::new(
+            503,
+            "ServiceUnavailable",
+            format!(
+                "pods/{} for pod {name} on node {node} needs berth's node agent, which this build does not have yet",
+                sub.name()
+            ),
+        )),
+        _ => Err(ApiError::bad_request(format!("pod {name} does not have a host assigned"))),
+    }
+}

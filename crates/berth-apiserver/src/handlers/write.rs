@@ -1,0 +1,653 @@
+//! Create, update (PUT), patch, delete, and the write subresources (binding, eviction, scale,
+//! status, finalize).
+//!
+//! Every change to an existing object goes through [`update_with`]: read, compute the new
+//! object, keep what the caller may not change, write with compare-and-swap on the revision
+//! read, retry on a conflict unless the caller named a resourceVersion.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use berth_api::patch::{self, BuiltinPatchMeta, PatchError};
+use berth_store::Revision;
+use serde_json::{Map, Value, json};
+
+use super::read::{Filter, get_object, list_items, scale_of};
+use super::{Ctx, decode_json, json_response};
+use crate::defaults;
+use crate::meta::{self, meta_str};
+use crate::resources::{ResourceDef, Sub};
+use crate::status::ApiError;
+
+/// How many times an update without a precondition is retried after losing a race.
+const UPDATE_ATTEMPTS: usize = 16;
+
+pub(crate) async fn create(ctx: &Ctx, mut object: Value) -> Result<Response, ApiError> {
+    let def = ctx.target.def;
+    check_type(def, &object)?;
+    set_type(def, &mut object);
+    let namespace = match (ctx.namespace(), meta_str(&object, "namespace")) {
+        (Some(url), Some(body)) if !body.is_empty() && body != url => {
+            return Err(ApiError::bad_request(format!(
+                "the namespace of the provided object ({body}) does not match the namespace sent on the request ({url})"
+            )));
+        }
+        (url, _) => url.map(str::to_owned),
+    };
+    let generate = meta_str(&object, "generateName").filter(|g| !g.is_empty()).map(str::to_owned);
+    let mut name = meta_str(&object, "name").unwrap_or_default().to_owned();
+    if name.is_empty() {
+        match &generate {
+            Some(base) => name = meta::generate_name(base),
+            None => {
+                let causes = vec![crate::status::Cause {
+                    kind: "FieldValueRequired",
+                    field: "metadata.name".into(),
+                    message: "name or generateName is required".into(),
+                }];
+                return Err(ApiError::invalid(def, def.kind, "", causes));
+            }
+        }
+    }
+    let causes = meta::validate_name(&name, meta::name_rule(def.group, def.plural));
+    if !causes.is_empty() {
+        return Err(ApiError::invalid(def, def.kind, &name, causes));
+    }
+    if let Some(ns) = &namespace {
+        check_namespace(ctx, ns, &name).await?;
+    }
+    let Some(metadata) = meta::metadata_mut(&mut object) else {
+        return Err(ApiError::bad_request("the request body must be a JSON object"));
+    };
+    metadata.insert("name".into(), json!(name));
+    if let Some(ns) = &namespace {
+        metadata.insert("namespace".into(), json!(ns));
+    }
+    for field in ["resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"]
+    {
+        metadata.remove(field);
+    }
+    metadata.insert("uid".into(), json!(meta::new_uid()));
+    metadata.insert("creationTimestamp".into(), json!(meta::now_rfc3339()));
+    if tracks_generation(def, &object)
+        && let Some(metadata) = meta::metadata_mut(&mut object)
+    {
+        metadata.insert("generation".into(), json!(1));
+    }
+    defaults::apply(def, &mut object);
+    defaults::validate(def, &object, None)
+        .map_err(|causes| ApiError::invalid(def, def.kind, &name, causes))?;
+    if ctx.dry_run() {
+        return Ok(json_response(StatusCode::CREATED, &object));
+    }
+    let mut attempts = if generate.is_some() { 8 } else { 1 };
+    loop {
+        match ctx.state.objects.create(def, namespace.as_deref(), &name, &object).await {
+            Ok(stored) => return Ok(json_response(StatusCode::CREATED, &stored.object)),
+            Err(error) if error.code == 409 && attempts > 1 => {
+                attempts -= 1;
+                name = meta::generate_name(generate.as_deref().unwrap_or_default());
+                if let Some(metadata) = meta::metadata_mut(&mut object) {
+                    metadata.insert("name".into(), json!(name));
+                }
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// The object's `apiVersion` and `kind`, when given, must be the URL's.
+fn check_type(def: &ResourceDef, object: &Value) -> Result<(), ApiError> {
+    if let Some(kind) = object.get("kind").and_then(Value::as_str).filter(|k| !k.is_empty())
+        && kind != def.kind
+    {
+        return Err(ApiError::bad_request(format!(
+            "the kind in the body ({kind}) does not match the kind of the resource ({})",
+            def.kind
+        )));
+    }
+    if let Some(version) =
+        object.get("apiVersion").and_then(Value::as_str).filter(|v| !v.is_empty())
+        && version != def.api_version()
+    {
+        return Err(ApiError::bad_request(format!(
+            "the API version in the data ({version}) does not match the expected API version ({})",
+            def.api_version()
+        )));
+    }
+    Ok(())
+}
+
+fn set_type(def: &ResourceDef, object: &mut Value) {
+    if let Some(map) = object.as_object_mut() {
+        map.insert("apiVersion".into(), json!(def.api_version()));
+        map.insert("kind".into(), json!(def.kind));
+    }
+}
+
+/// Objects with a spec count the changes to it in `metadata.generation`.
+fn tracks_generation(def: &ResourceDef, object: &Value) -> bool {
+    def.has(Sub::Status) || object.get("spec").is_some()
+}
+
+/// A namespaced object may only be created in a namespace that exists and is not terminating.
+async fn check_namespace(ctx: &Ctx, namespace: &str, name: &str) -> Result<(), ApiError> {
+    let namespaces =
+        crate::resources::find("", "v1", "namespaces").ok_or_else(ApiError::no_route)?;
+    let stored = ctx.state.objects.get(namespaces, None, namespace).await?;
+    if stored.object.pointer("/status/phase").and_then(Value::as_str) == Some("Terminating") {
+        let def = ctx.target.def;
+        return Err(ApiError::forbidden(format!(
+            "{} \"{name}\" is forbidden: unable to create new content in namespace {namespace} because it is being terminated",
+            def.qualified()
+        )));
+    }
+    Ok(())
+}
+
+/// PUT of the object, its status, or (namespaces) its finalizers.
+pub(crate) async fn replace(ctx: &Ctx, body: Value) -> Result<Response, ApiError> {
+    check_type(ctx.target.def, &body)?;
+    let name = ctx.target.name.as_deref().unwrap_or_default();
+    if let Some(body_name) = meta_str(&body, "name").filter(|n| !n.is_empty() && *n != name) {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({name})"
+        )));
+    }
+    let precondition = resource_version_of(&body)?;
+    let updated = update_with(ctx, precondition, |_| Ok(body.clone())).await?;
+    Ok(json_response(StatusCode::OK, &updated))
+}
+
+/// `metadata.resourceVersion` of a body, as a precondition.
+fn resource_version_of(body: &Value) -> Result<Option<Revision>, ApiError> {
+    match meta_str(body, "resourceVersion").filter(|rv| !rv.is_empty()) {
+        None => Ok(None),
+        Some(rv) => rv
+            .parse()
+            .map(Some)
+            .map_err(|_| ApiError::bad_request(format!("invalid resourceVersion {rv:?}"))),
+    }
+}
+
+/// Reads the object, applies `change` and writes the result, keeping what `change` may not
+/// alter. Retries when another write got in between, unless `precondition` pins a revision.
+pub(crate) async fn update_with(
+    ctx: &Ctx,
+    precondition: Option<Revision>,
+    change: impl Fn(Value) -> Result<Value, ApiError>,
+) -> Result<Value, ApiError> {
+    let def = ctx.target.def;
+    let name = ctx.target.name.as_deref().unwrap_or_default();
+    for _ in 0..UPDATE_ATTEMPTS {
+        let current = get_object(ctx).await?;
+        if precondition.is_some_and(|rv| rv != current.revision) {
+            return Err(ApiError::conflict(def, name));
+        }
+        let mut next = change(current.object.clone())?;
+        keep_managed_fields(ctx, &current.object, &mut next)?;
+        if ctx.dry_run() {
+            return Ok(next);
+        }
+        if deletion_finished(&next) {
+            match ctx.state.objects.delete(def, ctx.namespace(), name, current.revision).await? {
+                Ok(_) => return Ok(next),
+                Err(_) if precondition.is_none() => continue,
+                Err(_) => return Err(ApiError::conflict(def, name)),
+            }
+        }
+        match ctx.state.objects.update(def, ctx.namespace(), name, &next, current.revision).await? {
+            Ok(stored) => return Ok(stored.object),
+            Err(_) if precondition.is_none() => continue,
+            Err(_) => return Err(ApiError::conflict(def, name)),
+        }
+    }
+    Err(ApiError::conflict(def, name))
+}
+
+/// Carries over what a write through this endpoint may not change: identity and creation
+/// metadata always; the status through the main resource; everything but the status through
+/// `/status`; everything but `spec.finalizers` through `/finalize`.
+fn keep_managed_fields(ctx: &Ctx, old: &Value, next: &mut Value) -> Result<(), ApiError> {
+    let def = ctx.target.def;
+    if !next.is_object() {
+        return Err(ApiError::bad_request("the object must be a JSON object"));
+    }
+    match ctx.target.sub {
+        Some(Sub::Status) => {
+            let status = next.get("status").cloned();
+            *next = old.clone();
+            set_or_remove(next, "status", status);
+        }
+        Some(Sub::Finalize) => {
+            let finalizers = next.pointer("/spec/finalizers").cloned();
+            *next = old.clone();
+            if let Some(spec) = next.get_mut("spec").and_then(Value::as_object_mut) {
+                match finalizers {
+                    Some(f) => spec.insert("finalizers".into(), f),
+                    None => spec.remove("finalizers"),
+                };
+            }
+        }
+        _ if def.has(Sub::Status) => set_or_remove(next, "status", old.get("status").cloned()),
+        _ => {}
+    }
+    set_type(def, next);
+    let old_meta = old.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
+    let Some(meta) = meta::metadata_mut(next) else {
+        return Err(ApiError::bad_request("metadata must be an object"));
+    };
+    for field in [
+        "name",
+        "namespace",
+        "uid",
+        "creationTimestamp",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "generation",
+    ] {
+        match old_meta.get(field) {
+            Some(value) => meta.insert(field.into(), value.clone()),
+            None => meta.remove(field),
+        };
+    }
+    if old_meta.contains_key("deletionTimestamp") {
+        let before = string_set(old_meta.get("finalizers"));
+        let added = string_set(meta.get("finalizers")).into_iter().any(|f| !before.contains(&f));
+        if added {
+            let name = old_meta.get("name").and_then(Value::as_str).unwrap_or_default();
+            let cause = crate::status::Cause::invalid(
+                "metadata.finalizers",
+                "Forbidden: no new finalizers can be added if the object is being deleted",
+            );
+            return Err(ApiError::invalid(def, def.kind, name, vec![cause]));
+        }
+    }
+    if let Some(generation) = old_meta.get("generation").and_then(Value::as_i64)
+        && spec_changed(old, next)
+        && let Some(meta) = meta::metadata_mut(next)
+    {
+        meta.insert("generation".into(), json!(generation + 1));
+    }
+    defaults::apply(def, next);
+    let name = ctx.target.name.as_deref().unwrap_or_default();
+    defaults::validate(def, next, Some(old))
+        .map_err(|causes| ApiError::invalid(def, def.kind, name, causes))
+}
+
+fn set_or_remove(object: &mut Value, field: &str, value: Option<Value>) {
+    if let Some(map) = object.as_object_mut() {
+        match value {
+            Some(v) => map.insert(field.into(), v),
+            None => map.remove(field),
+        };
+    }
+}
+
+fn string_set(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+/// Whether anything outside `metadata` and `status` changed.
+fn spec_changed(old: &Value, new: &Value) -> bool {
+    let strip = |v: &Value| -> Map<String, Value> {
+        let mut map = v.as_object().cloned().unwrap_or_default();
+        map.remove("metadata");
+        map.remove("status");
+        map
+    };
+    strip(old) != strip(new)
+}
+
+/// An object being deleted whose last finalizer is gone goes away.
+fn deletion_finished(object: &Value) -> bool {
+    let meta = object.get("metadata");
+    let deleting = meta.and_then(|m| m.get("deletionTimestamp")).is_some_and(|t| !t.is_null());
+    let finalizers = meta
+        .and_then(|m| m.get("finalizers"))
+        .and_then(Value::as_array)
+        .is_some_and(|f| !f.is_empty());
+    deleting && !finalizers && !graceful_pod_pending(object)
+}
+
+/// A pod on a node is deleted by its node agent once its containers stopped.
+fn graceful_pod_pending(object: &Value) -> bool {
+    object.get("kind").and_then(Value::as_str) == Some("Pod")
+        && object
+            .pointer("/metadata/deletionGracePeriodSeconds")
+            .and_then(Value::as_i64)
+            .is_some_and(|g| g > 0)
+        && object.pointer("/spec/nodeName").and_then(Value::as_str).is_some_and(|n| !n.is_empty())
+}
+
+pub(crate) async fn patch(
+    ctx: &Ctx,
+    content_type: &str,
+    raw: bytes::Bytes,
+) -> Result<Response, ApiError> {
+    let document: Value = serde_json::from_slice(&raw)
+        .map_err(|e| ApiError::bad_request(format!("the patch is not valid JSON: {e}")))?;
+    let kind = match content_type {
+        "application/json-patch+json" => PatchKind::Json,
+        "application/merge-patch+json" => PatchKind::Merge,
+        "application/strategic-merge-patch+json" => PatchKind::Strategic,
+        "application/apply-patch+yaml" => PatchKind::Apply,
+        other => return Err(ApiError::unsupported_media_type(other)),
+    };
+    let def = ctx.target.def;
+    let name = ctx.target.name.clone().unwrap_or_default();
+    if kind == PatchKind::Apply {
+        return super::apply::apply(ctx, document).await;
+    }
+    let precondition = match kind {
+        PatchKind::Json => None,
+        _ => resource_version_of(&document)?,
+    };
+    let scale = ctx.target.sub == Some(Sub::Scale);
+    let apply_patch = |target: &Value| -> Result<Value, ApiError> {
+        let result = match kind {
+            PatchKind::Json => patch::json_patch(target, &document),
+            PatchKind::Merge => patch::merge_patch(target, &document),
+            PatchKind::Strategic | PatchKind::Apply => patch::strategic_merge_patch(
+                target,
+                &document,
+                &BuiltinPatchMeta::for_kind(def.kind),
+            ),
+        };
+        result.map_err(|e| patch_error(def, &name, e))
+    };
+    let updated = update_with(ctx, precondition, |mut current| {
+        if scale {
+            let patched = apply_patch(&scale_of(&current))?;
+            set_replicas(&mut current, &patched)?;
+            return Ok(current);
+        }
+        let patched = apply_patch(&current)?;
+        if !patched.is_object() {
+            return Err(ApiError::bad_request("the patch did not produce an object"));
+        }
+        Ok(patched)
+    })
+    .await?;
+    let answer = if scale { scale_of(&updated) } else { updated };
+    Ok(json_response(StatusCode::OK, &answer))
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PatchKind {
+    Json,
+    Merge,
+    Strategic,
+    Apply,
+}
+
+fn patch_error(def: &ResourceDef, name: &str, error: PatchError) -> ApiError {
+    match error.http_status() {
+        400 => ApiError::bad_request(error.to_string()),
+        413 => ApiError::new(413, "RequestEntityTooLarge", error.to_string()),
+        _ => ApiError::new(422, "Invalid", format!("{} \"{name}\": {error}", def.qualified())),
+    }
+}
+
+/// Copies `spec.replicas` of a Scale onto the workload.
+fn set_replicas(workload: &mut Value, scale: &Value) -> Result<(), ApiError> {
+    let replicas = scale.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(0);
+    if replicas < 0 {
+        let cause = crate::status::Cause::invalid(
+            "spec.replicas",
+            format!("Invalid value: {replicas}: must be greater than or equal to 0"),
+        );
+        return Err(ApiError::new(422, "Invalid", format!("Scale.autoscaling \"\" is invalid: spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0")).with_causes(vec![cause]));
+    }
+    if let Some(spec) = workload.get_mut("spec").and_then(Value::as_object_mut) {
+        spec.insert("replicas".into(), json!(replicas));
+    }
+    Ok(())
+}
+
+pub(crate) async fn replace_scale(ctx: &Ctx, body: Value) -> Result<Response, ApiError> {
+    let precondition = resource_version_of(&body)?;
+    let updated = update_with(ctx, precondition, |mut current| {
+        set_replicas(&mut current, &body)?;
+        Ok(current)
+    })
+    .await?;
+    Ok(json_response(StatusCode::OK, &scale_of(&updated)))
+}
+
+/// `DeleteOptions` from the body and the query.
+struct DeleteOptions {
+    propagation: String,
+    grace: Option<i64>,
+    uid: Option<String>,
+    resource_version: Option<Revision>,
+}
+
+fn delete_options(ctx: &Ctx, raw: &[u8]) -> Result<DeleteOptions, ApiError> {
+    let body = if raw.iter().all(u8::is_ascii_whitespace) { json!({}) } else { decode_json(raw)? };
+    let mut propagation = body
+        .get("propagationPolicy")
+        .and_then(Value::as_str)
+        .or(ctx.query.get("propagationPolicy"))
+        .unwrap_or("Background")
+        .to_owned();
+    let orphan = body
+        .get("orphanDependents")
+        .and_then(Value::as_bool)
+        .or_else(|| ctx.query.get("orphanDependents").map(|v| v == "true"));
+    if orphan == Some(true) {
+        propagation = "Orphan".into();
+    }
+    if !matches!(propagation.as_str(), "Background" | "Foreground" | "Orphan") {
+        return Err(ApiError::bad_request(format!(
+            "unsupported propagationPolicy {propagation:?}"
+        )));
+    }
+    let grace = match body.get("gracePeriodSeconds").and_then(Value::as_i64) {
+        Some(g) => Some(g),
+        None => ctx.query.number("gracePeriodSeconds")?,
+    };
+    let preconditions = body.get("preconditions");
+    let uid = preconditions.and_then(|p| p.get("uid")).and_then(Value::as_str).map(str::to_owned);
+    let resource_version =
+        match preconditions.and_then(|p| p.get("resourceVersion")).and_then(Value::as_str) {
+            Some(rv) => {
+                Some(rv.parse().map_err(|_| {
+                    ApiError::bad_request(format!("invalid resourceVersion {rv:?}"))
+                })?)
+            }
+            None => None,
+        };
+    Ok(DeleteOptions { propagation, grace, uid, resource_version })
+}
+
+pub(crate) async fn delete(ctx: &Ctx, raw: &[u8]) -> Result<Response, ApiError> {
+    let options = delete_options(ctx, raw)?;
+    let object = delete_one(ctx, &options).await?;
+    Ok(json_response(StatusCode::OK, &object))
+}
+
+/// Deletes the target now, or marks it for deletion when finalizers (or a graceful pod stop)
+/// hold it; returns the object as it was deleted or as it is now.
+async fn delete_one(ctx: &Ctx, options: &DeleteOptions) -> Result<Value, ApiError> {
+    let def = ctx.target.def;
+    let name = ctx.target.name.as_deref().unwrap_or_default();
+    for _ in 0..UPDATE_ATTEMPTS {
+        let current = get_object(ctx).await?;
+        let object = &current.object;
+        if options.uid.as_deref().is_some_and(|uid| Some(uid) != meta_str(object, "uid")) {
+            return Err(ApiError::new(
+                409,
+                "Conflict",
+                format!(
+                    "Precondition failed: UID in precondition: {}, UID in object meta: {}",
+                    options.uid.as_deref().unwrap_or_default(),
+                    meta_str(object, "uid").unwrap_or_default()
+                ),
+            ));
+        }
+        if options.resource_version.is_some_and(|rv| rv != current.revision) {
+            return Err(ApiError::conflict(def, name));
+        }
+        let mut next = object.clone();
+        let marked = mark_for_deletion(def, &mut next, options);
+        if ctx.dry_run() {
+            return Ok(next);
+        }
+        if marked {
+            if next == *object {
+                return Ok(next);
+            }
+            match ctx
+                .state
+                .objects
+                .update(def, ctx.namespace(), name, &next, current.revision)
+                .await?
+            {
+                Ok(stored) => return Ok(stored.object),
+                Err(_) => continue,
+            }
+        }
+        match ctx.state.objects.delete(def, ctx.namespace(), name, current.revision).await? {
+            Ok(_) => return Ok(next),
+            Err(_) => continue,
+        }
+    }
+    Err(ApiError::conflict(def, name))
+}
+
+/// Sets `deletionTimestamp` (and the finalizers the propagation policy asks for) when the
+/// object cannot go at once; returns whether it must stay for now.
+fn mark_for_deletion(def: &ResourceDef, object: &mut Value, options: &DeleteOptions) -> bool {
+    let mut finalizers = string_set(object.pointer("/metadata/finalizers"));
+    let already = object.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null());
+    let policy_finalizer = match options.propagation.as_str() {
+        "Foreground" => Some("foregroundDeletion"),
+        "Orphan" => Some("orphan"),
+        _ => None,
+    };
+    if let Some(f) = policy_finalizer
+        && !already
+        && !finalizers.iter().any(|x| x == f)
+    {
+        finalizers.push(f.to_owned());
+    }
+    let namespace_finalizers = def.plural == "namespaces"
+        && def.group.is_empty()
+        && object
+            .pointer("/spec/finalizers")
+            .and_then(Value::as_array)
+            .is_some_and(|f| !f.is_empty());
+    let pod_grace = pod_grace_period(def, object, options.grace);
+    if finalizers.is_empty() && !namespace_finalizers && pod_grace.is_none() {
+        return false;
+    }
+    if let Some(meta) = meta::metadata_mut(object) {
+        if !already {
+            meta.insert("deletionTimestamp".into(), json!(meta::now_rfc3339()));
+            meta.insert("deletionGracePeriodSeconds".into(), json!(pod_grace.unwrap_or(0)));
+        }
+        if !finalizers.is_empty() {
+            meta.insert("finalizers".into(), json!(finalizers));
+        }
+    }
+    if namespace_finalizers && let Some(map) = object.as_object_mut() {
+        let status = map.entry("status").or_insert_with(|| json!({}));
+        if let Some(status) = status.as_object_mut() {
+            status.insert("phase".into(), json!("Terminating"));
+        }
+    }
+    true
+}
+
+/// A pod bound to a node that has not finished stops gracefully: its node agent deletes it.
+fn pod_grace_period(def: &ResourceDef, pod: &Value, requested: Option<i64>) -> Option<i64> {
+    if def.kind != "Pod" || !def.group.is_empty() {
+        return None;
+    }
+    let on_node =
+        pod.pointer("/spec/nodeName").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
+    let terminal = matches!(
+        pod.pointer("/status/phase").and_then(Value::as_str),
+        Some("Succeeded" | "Failed")
+    );
+    let grace = requested
+        .or_else(|| pod.pointer("/spec/terminationGracePeriodSeconds").and_then(Value::as_i64))
+        .unwrap_or(30);
+    (on_node && !terminal && grace > 0).then_some(grace)
+}
+
+pub(crate) async fn delete_collection(ctx: &Ctx, raw: &[u8]) -> Result<Response, ApiError> {
+    let options = delete_options(ctx, raw)?;
+    let filter = Filter::from_query(ctx)?;
+    let listed = list_items(ctx, &filter).await?;
+    let mut deleted = Vec::new();
+    for item in listed.items {
+        let Some(name) = meta_str(&item, "name") else { continue };
+        let one = Ctx {
+            state: ctx.state.clone(),
+            target: crate::request::Target {
+                def: ctx.target.def,
+                namespace: meta_str(&item, "namespace").map(str::to_owned),
+                name: Some(name.to_owned()),
+                sub: None,
+            },
+            query: ctx.query.clone(),
+            headers: ctx.headers.clone(),
+        };
+        match delete_one(&one, &options).await {
+            Ok(object) => deleted.push(object),
+            Err(error) if error.code == 404 => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let def = ctx.target.def;
+    let list = json!({
+        "kind": format!("{}List", def.kind),
+        "apiVersion": def.api_version(),
+        "metadata": {"resourceVersion": listed.revision.to_string()},
+        "items": deleted,
+    });
+    Ok(json_response(StatusCode::OK, &list))
+}
+
+/// `pods/binding`: assigns an unbound pod to a node.
+pub(crate) async fn bind(ctx: &Ctx, binding: Value) -> Result<Response, ApiError> {
+    let node =
+        binding.pointer("/target/name").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let name = ctx.target.name.clone().unwrap_or_default();
+    if node.is_empty() {
+        let cause = crate::status::Cause::required("target.name");
+        return Err(ApiError::invalid(ctx.target.def, "Binding", &name, vec![cause]));
+    }
+    update_with(ctx, None, |mut pod| {
+        let current = pod.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or_default();
+        if !current.is_empty() {
+            return Err(ApiError::new(409, "Conflict", format!("Operation cannot be fulfilled on pods/binding \"{name}\": pod {name} is already assigned to node \"{current}\"")));
+        }
+        if pod.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null()) {
+            return Err(ApiError::new(409, "Conflict", format!("pod {name} is being deleted, cannot be assigned to a host")));
+        }
+        if let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) {
+            spec.insert("nodeName".into(), json!(node));
+        }
+        Ok(pod)
+    })
+    .await?;
+    Ok(json_response(StatusCode::CREATED, &success()))
+}
+
+/// `pods/eviction`: deletes the pod (disruption budgets are checked by the eviction
+/// controller once it exists).
+pub(crate) async fn evict(ctx: &Ctx, eviction: Value) -> Result<Response, ApiError> {
+    let raw = eviction.get("deleteOptions").map(|o| o.to_string()).unwrap_or_default();
+    let options = delete_options(ctx, raw.as_bytes())?;
+    delete_one(ctx, &options).await?;
+    Ok(json_response(StatusCode::CREATED, &success()))
+}
+
+fn success() -> Value {
+    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201})
+}

@@ -1,0 +1,152 @@
+//! berth's Kubernetes API server: the REST API that kubectl and the client libraries drive,
+//! on top of the cluster store.
+//!
+//! Start at [`router`]: `/api…` and `/apis…` go to [`handlers::serve`], which parses the URL
+//! against the resource table ([`resources::BUILTINS`]) and dispatches by verb; discovery and
+//! OpenAPI documents are built from the same table. Objects are JSON values stored under
+//! `/registry/<group>/<resource>/…`; `resourceVersion` is the store's revision.
+//!
+//! Flow of a write: URL → [`request::route`] → handler → defaults and validation
+//! ([`defaults`]) → compare-and-swap in the store ([`objects::Objects`]) → the object back.
+
+pub mod defaults;
+pub mod discovery;
+pub mod handlers;
+pub mod meta;
+pub mod objects;
+pub mod openapi;
+pub mod request;
+pub mod resources;
+pub mod status;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use berth_store::Store;
+use serde_json::json;
+
+use crate::objects::Objects;
+use crate::status::ApiError;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct ApiState {
+    pub objects: Objects,
+}
+
+impl ApiState {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        ApiState { objects: Objects::new(store) }
+    }
+}
+
+/// The whole HTTP surface of the API server.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/version", get(version))
+        .route("/healthz", get(healthz))
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
+        .route("/openapi/v3", get(openapi_index))
+        .route("/openapi/v3/{*path}", get(openapi_document))
+        .fallback(fallback)
+        .with_state(state)
+}
+
+async fn fallback(state: State<ApiState>, request: axum::extract::Request) -> Response {
+    let path = request.uri().path();
+    if path == "/api" || path.starts_with("/api/") || path == "/apis" || path.starts_with("/apis/")
+    {
+        return handlers::serve(state, request).await;
+    }
+    ApiError::no_route().into_response()
+}
+
+/// `/version`: kubectl and client libraries read the minor version from here.
+async fn version() -> Response {
+    let body = json!({
+        "major": "1",
+        "minor": "32",
+        "gitVersion": format!("v1.32.0-berth.{}", env!("CARGO_PKG_VERSION")),
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2026-11-26T00:00:00Z",
+        "goVersion": "rust",
+        "compiler": "rustc",
+        "platform": format!("{}/{}", std::env::consts::OS, if cfg!(target_arch = "x86_64") { "amd64" } else { std::env::consts::ARCH }),
+    });
+    handlers::json_response(StatusCode::OK, &body)
+}
+
+fn text(code: StatusCode, body: &'static str) -> Response {
+    let mut response = (code, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response
+}
+
+async fn livez() -> Response {
+    text(StatusCode::OK, "ok")
+}
+
+async fn healthz(state: State<ApiState>) -> Response {
+    readyz(state).await
+}
+
+/// Ready when the store answers.
+async fn readyz(State(state): State<ApiState>) -> Response {
+    match state.objects.store().current_revision().await {
+        Ok(_) => text(StatusCode::OK, "ok"),
+        Err(error) => {
+            tracing::warn!(%error, "readyz: the store does not answer");
+            text(StatusCode::SERVICE_UNAVAILABLE, "the store is not ready")
+        }
+    }
+}
+
+async fn openapi_index() -> Response {
+    handlers::json_response(StatusCode::OK, &openapi::index())
+}
+
+async fn openapi_document(Path(path): Path<String>) -> Response {
+    match openapi::group_versions().into_iter().find(|(p, _, _)| *p == path) {
+        Some((_, group, version)) => {
+            let mut response =
+                handlers::json_response(StatusCode::OK, &openapi::document(group, version));
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, immutable"));
+            response
+        }
+        None => ApiError::no_route().into_response(),
+    }
+}
+
+/// Creates the namespaces every cluster has (`default`, `kube-system`, `kube-public`,
+/// `kube-node-lease`) when they are missing.
+pub async fn bootstrap(state: &ApiState) -> Result<(), ApiError> {
+    let def = resources::find("", "v1", "namespaces").ok_or_else(ApiError::no_route)?;
+    for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        match state.objects.get(def, None, name).await {
+            Ok(_) => continue,
+            Err(error) if error.code == 404 => {}
+            Err(error) => return Err(error),
+        }
+        let mut namespace = json!({
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "uid": meta::new_uid(), "creationTimestamp": meta::now_rfc3339()},
+        });
+        defaults::apply(def, &mut namespace);
+        match state.objects.create(def, None, name, &namespace).await {
+            Ok(_) => {}
+            Err(error) if error.code == 409 => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}

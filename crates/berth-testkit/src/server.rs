@@ -1,0 +1,109 @@
+//! A real `berth server` process for black-box tests: started on a free port with its own data
+//! dir, ready once its kubeconfig appears, killed (and reaped) when dropped. [`BerthServer::kubectl`]
+//! runs the real kubectl against it with a private cache dir.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+/// A running `berth server`.
+#[derive(Debug)]
+pub struct BerthServer {
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+impl BerthServer {
+    /// Starts `binary server --data-dir <tmp> --https-listen-port 0 --disable-agent <extra>` and
+    /// waits (up to 30 s) for the kubeconfig it writes once ready.
+    pub fn start(binary: &Path, extra: &[&str]) -> anyhow::Result<BerthServer> {
+        let dir = crate::temp_dir("berth-server")?;
+        let data_dir = dir.path().join("data");
+        let log = std::fs::File::create(dir.path().join("server.log")).context("server log")?;
+        let child = Command::new(binary)
+            .arg("server")
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(["--https-listen-port", "0", "--disable-agent"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().context("server log")?)
+            .stderr(log)
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let kubeconfig = data_dir.join("kubeconfig.yaml");
+        let mut server = BerthServer { child: Some(child), dir, kubeconfig };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !server.kubeconfig.exists() {
+            if let Some(child) = server.child.as_mut()
+                && let Some(status) = child.try_wait().context("checking the server")?
+            {
+                bail!("berth server exited with {status}:\n{}", server.log());
+            }
+            if Instant::now() > deadline {
+                bail!("berth server wrote no kubeconfig within 30 s:\n{}", server.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(server)
+    }
+
+    pub fn kubeconfig(&self) -> &Path {
+        &self.kubeconfig
+    }
+
+    /// The server's output so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// A directory that lives as long as the server, for test files.
+    pub fn scratch(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The server URL from the kubeconfig.
+    pub fn url(&self) -> anyhow::Result<String> {
+        let config = std::fs::read_to_string(&self.kubeconfig).context("reading the kubeconfig")?;
+        config
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("server: "))
+            .map(str::to_owned)
+            .context("no server in the kubeconfig")
+    }
+
+    /// A kubectl command pointed at this server (private discovery cache, no other config).
+    pub fn kubectl_command(&self) -> Command {
+        let mut command = Command::new("kubectl");
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("KUBECONFIG", &self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.dir.path().join("kube-cache"));
+        command
+    }
+
+    /// Runs kubectl with `args` and returns its output (whatever the exit status).
+    pub fn kubectl(&self, args: &[&str]) -> anyhow::Result<Output> {
+        self.kubectl_command().args(args).output().context("running kubectl")
+    }
+
+    /// Stops the server (SIGKILL) and waits for it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for BerthServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

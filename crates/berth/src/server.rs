@@ -1,0 +1,148 @@
+//! `berth server`: the control plane. Today: the cluster store and the API server; the
+//! scheduler, controllers and the node agent join in later issues.
+//!
+//! Start-up: open the store (sqlite in the data dir, or etcd), create the standard namespaces,
+//! listen, and once `/readyz` would answer 200 write the admin kubeconfig atomically. Then
+//! serve until SIGINT or SIGTERM.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use berth_apiserver::ApiState;
+
+#[derive(Debug, clap::Args)]
+pub struct ServerArgs {
+    /// Where berth keeps its state (the sqlite store, the kubeconfig).
+    #[arg(long, env = "BERTH_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Address the API server listens on.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind_address: IpAddr,
+    /// Port of the API server (plain HTTP for now; 0 picks a free port).
+    #[arg(long, default_value_t = 6443)]
+    https_listen_port: u16,
+    /// Empty for the embedded sqlite store; `etcd://host:port,…[/prefix]` or `http://…` for etcd.
+    #[arg(long, default_value = "")]
+    datastore_endpoint: String,
+    /// Pod network range.
+    #[arg(long, default_value = "198.18.0.0/16")]
+    cluster_cidr: String,
+    /// Service virtual IP range.
+    #[arg(long, default_value = "198.19.0.0/16")]
+    service_cidr: String,
+    /// Cluster DNS service address.
+    #[arg(long, default_value = "198.19.0.10")]
+    cluster_dns: String,
+    #[arg(long, default_value = "cluster.local")]
+    cluster_domain: String,
+    /// This machine's node name.
+    #[arg(long)]
+    node_name: Option<String>,
+    /// Shared secret for agents and the admin kubeconfig (generated when absent).
+    #[arg(long, env = "BERTH_TOKEN")]
+    token: Option<String>,
+    /// Also write the admin kubeconfig here.
+    #[arg(long)]
+    write_kubeconfig: Option<PathBuf>,
+    /// Run only the control plane (berth has no node agent yet, so this is what it does anyway).
+    #[arg(long)]
+    disable_agent: bool,
+    /// Components not to run.
+    #[arg(long)]
+    disable: Vec<String>,
+}
+
+impl ServerArgs {
+    fn data_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.data_dir {
+            return dir.clone();
+        }
+        let root = std::env::var("USER").map(|u| u == "root").unwrap_or(false)
+            || std::env::var_os("HOME").is_none();
+        match std::env::var_os("HOME") {
+            Some(home) if !root => Path::new(&home).join(".berth"),
+            _ => PathBuf::from("/var/lib/berth"),
+        }
+    }
+
+    pub async fn run(self) -> anyhow::Result<()> {
+        let data_dir = self.data_dir();
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("creating the data dir {}", data_dir.display()))?;
+        let store = berth_store::open(&self.datastore_endpoint, &data_dir)
+            .await
+            .context("opening the cluster store")?;
+        let state = ApiState::new(store);
+        berth_apiserver::bootstrap(&state).await.context("creating the standard namespaces")?;
+        let address = SocketAddr::new(self.bind_address, self.https_listen_port);
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("listening on {address}"))?;
+        let bound = listener.local_addr()?;
+        let router = berth_apiserver::router(state);
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+        });
+        let token = match &self.token {
+            Some(token) => token.clone(),
+            None => load_or_create_token(&data_dir)?,
+        };
+        let kubeconfig = kubeconfig(bound, &token);
+        write_atomically(&data_dir.join("kubeconfig.yaml"), &kubeconfig)?;
+        if let Some(path) = &self.write_kubeconfig {
+            write_atomically(path, &kubeconfig)?;
+        }
+        eprintln!(
+            "berth server: API at http://{bound}, kubeconfig at {}",
+            data_dir.join("kubeconfig.yaml").display()
+        );
+        server.await.context("the API server task")?.context("serving the API")?;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+fn load_or_create_token(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join("token");
+    if let Ok(token) = std::fs::read_to_string(&path) {
+        return Ok(token.trim().to_owned());
+    }
+    let token: String = (0..32).map(|_| fastrand::alphanumeric()).collect();
+    write_atomically(&path, &token)?;
+    Ok(token)
+}
+
+fn kubeconfig(address: SocketAddr, token: &str) -> String {
+    let host = match address.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: berth\n  cluster:\n    server: http://{host}:{port}\ncontexts:\n- name: berth\n  context:\n    cluster: berth\n    user: admin\n    namespace: default\ncurrent-context: berth\nusers:\n- name: admin\n  user:\n    token: {token}\n",
+        port = address.port()
+    )
+}
+
+/// Writes through a temporary file and a rename, so readers never see half a file.
+fn write_atomically(path: &Path, contents: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let temporary = path.with_extension(format!("tmp.{}", std::process::id()));
+    std::fs::write(&temporary, contents)
+        .with_context(|| format!("writing {}", temporary.display()))?;
+    std::fs::rename(&temporary, path).with_context(|| format!("renaming to {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,339 @@
+//! Black-box: the real kubectl (v1.32) against a real `berth server`, on the sqlite store and on
+//! a real etcd. Each test starts its own server on a free port with its own data dir.
+
+// These tests drive processes, not an async runtime: blocking sleeps are what they need.
+#![allow(clippy::disallowed_methods)]
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use berth_testkit::{BerthServer, EtcdCluster};
+use serde_json::Value;
+
+fn server(extra: &[&str]) -> BerthServer {
+    BerthServer::start(Path::new(env!("CARGO_BIN_EXE_berth")), extra).expect("start berth server")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Runs kubectl and fails the test with its output when it fails.
+fn ok(server: &BerthServer, args: &[&str]) -> String {
+    let output = server.kubectl(args).expect("kubectl");
+    assert!(
+        output.status.success(),
+        "kubectl {} failed: {}{}\nserver log:\n{}",
+        args.join(" "),
+        stdout(&output),
+        String::from_utf8_lossy(&output.stderr),
+        server.log()
+    );
+    stdout(&output)
+}
+
+/// Runs kubectl expecting failure; returns stderr.
+fn fails(server: &BerthServer, args: &[&str]) -> String {
+    let output = server.kubectl(args).expect("kubectl");
+    assert!(
+        !output.status.success(),
+        "kubectl {} should fail: {}",
+        args.join(" "),
+        stdout(&output)
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json(server: &BerthServer, args: &[&str]) -> Value {
+    let mut all = args.to_vec();
+    all.extend(["-o", "json"]);
+    serde_json::from_str(&ok(server, &all)).expect("kubectl printed JSON")
+}
+
+fn write(server: &BerthServer, name: &str, contents: &str) -> String {
+    let path = server.scratch().join(name);
+    std::fs::write(&path, contents).expect("write manifest");
+    path.display().to_string()
+}
+
+const DEPLOYMENT: &str = "\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web, tier: front}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.25
+        ports:
+        - containerPort: 80
+";
+
+fn the_basics(server: &BerthServer) {
+    let version = ok(server, &["version", "-o", "json"]);
+    let version: Value = serde_json::from_str(&version).expect("version JSON");
+    assert_eq!(version["serverVersion"]["minor"], "32");
+
+    let resources = ok(server, &["api-resources"]);
+    for needle in ["deployments", "deploy", "apps/v1", "customresourcedefinitions", "leases"] {
+        assert!(resources.contains(needle), "api-resources lacks {needle}:\n{resources}");
+    }
+
+    // Client-side apply, twice: the second changes nothing.
+    let manifest = write(server, "deploy.yaml", DEPLOYMENT);
+    assert!(ok(server, &["apply", "-f", &manifest]).contains("deployment.apps/web created"));
+    let first = json(server, &["get", "deployment", "web"]);
+    assert!(ok(server, &["apply", "-f", &manifest]).contains("unchanged"));
+    let second = json(server, &["get", "deployment", "web"]);
+    assert_eq!(first["metadata"]["resourceVersion"], second["metadata"]["resourceVersion"]);
+    assert_eq!(first["metadata"]["generation"], 1);
+    assert_eq!(first["spec"]["strategy"]["type"], "RollingUpdate");
+    assert_eq!(
+        first["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"],
+        "IfNotPresent"
+    );
+    assert!(first["metadata"]["uid"].as_str().is_some_and(|u| u.len() == 36));
+
+    // An apply that changes the image keeps the ports (strategic merge by container name).
+    let updated = write(server, "deploy2.yaml", &DEPLOYMENT.replace("nginx:1.25", "nginx:1.26"));
+    assert!(ok(server, &["apply", "-f", &updated]).contains("configured"));
+    let third = json(server, &["get", "deployment", "web"]);
+    let container = &third["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["image"], "nginx:1.26");
+    assert_eq!(container["ports"][0]["containerPort"], 80);
+    assert_eq!(third["metadata"]["generation"], 2);
+
+    // label, annotate, patch of each type, scale.
+    ok(server, &["label", "deployment", "web", "stage=test"]);
+    ok(server, &["annotate", "deployment", "web", "note=hello"]);
+    ok(
+        server,
+        &["patch", "deployment", "web", "--type=merge", "-p", r#"{"spec":{"minReadySeconds":5}}"#],
+    );
+    ok(
+        server,
+        &[
+            "patch",
+            "deployment",
+            "web",
+            "--type=json",
+            "-p",
+            r#"[{"op":"replace","path":"/spec/revisionHistoryLimit","value":3}]"#,
+        ],
+    );
+    ok(
+        server,
+        &[
+            "patch",
+            "deployment",
+            "web",
+            "-p",
+            r#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.27"}]}}}}"#,
+        ],
+    );
+    ok(server, &["scale", "deployment", "web", "--replicas=5"]);
+    let patched = json(server, &["get", "deployment", "web"]);
+    assert_eq!(patched["metadata"]["labels"]["stage"], "test");
+    assert_eq!(patched["metadata"]["annotations"]["note"], "hello");
+    assert_eq!(patched["spec"]["minReadySeconds"], 5);
+    assert_eq!(patched["spec"]["revisionHistoryLimit"], 3);
+    assert_eq!(patched["spec"]["replicas"], 5);
+    let container = &patched["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        (container["image"].as_str(), container["ports"][0]["containerPort"].as_i64()),
+        (Some("nginx:1.27"), Some(80))
+    );
+
+    // Selectors.
+    let cm = |name: &str, app: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels: {{app: {app}}}\ndata: {{k: v}}\n"
+        )
+    };
+    for (name, app) in [("a", "red"), ("b", "blue"), ("c", "red")] {
+        let path = write(server, &format!("cm-{name}.yaml"), &cm(name, app));
+        ok(server, &["apply", "-f", &path]);
+    }
+    let names = ok(server, &["get", "configmaps", "-l", "app=red", "-o", "name"]);
+    assert_eq!(names.lines().collect::<Vec<_>>(), ["configmap/a", "configmap/c"]);
+    let names = ok(server, &["get", "configmaps", "-l", "app notin (red)", "-o", "name"]);
+    assert_eq!(names.lines().collect::<Vec<_>>(), ["configmap/b"]);
+    let names =
+        ok(server, &["get", "configmaps", "--field-selector", "metadata.name=b", "-o", "name"]);
+    assert_eq!(names.trim(), "configmap/b");
+    let chunked = ok(server, &["get", "configmaps", "--chunk-size=1", "-o", "name"]);
+    assert_eq!(chunked.lines().count(), 3, "{chunked}");
+    let all = ok(server, &["get", "namespaces", "-o", "name"]);
+    assert!(all.contains("namespace/kube-system"), "{all}");
+
+    // Errors come back as Kubernetes Status messages.
+    let missing = fails(server, &["get", "deployment", "nope"]);
+    assert!(missing.contains(r#"deployments.apps "nope" not found"#), "{missing}");
+    let bad = fails(server, &["get", "configmaps", "--field-selector", "spec.foo=x"]);
+    assert!(bad.contains("field label not supported"), "{bad}");
+
+    // Delete, then it is gone.
+    ok(server, &["delete", "configmap", "a"]);
+    let gone = fails(server, &["get", "configmap", "a"]);
+    assert!(gone.contains("NotFound"), "{gone}");
+}
+
+#[test]
+fn kubectl_basics_on_sqlite() {
+    let server = server(&[]);
+    the_basics(&server);
+}
+
+#[test]
+fn kubectl_basics_on_etcd() {
+    let cluster = EtcdCluster::start(1).expect("etcd");
+    let endpoint = cluster.endpoints();
+    let server = server(&["--datastore-endpoint", &endpoint]);
+    the_basics(&server);
+}
+
+#[test]
+fn kubectl_watch_sees_changes() {
+    let server = server(&[]);
+    let manifest = write(
+        &server,
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: watched}\ndata: {k: v1}\n",
+    );
+    ok(&server, &["apply", "-f", &manifest]);
+    let mut watch = server
+        .kubectl_command()
+        .args(["get", "configmaps", "-w", "-o", "name", "--request-timeout=20s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl get -w");
+    std::thread::sleep(Duration::from_millis(500));
+    ok(&server, &["patch", "configmap", "watched", "--type=merge", "-p", r#"{"data":{"k":"v2"}}"#]);
+    ok(&server, &["delete", "configmap", "watched"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = watch.kill();
+    let _ = watch.wait();
+    let mut seen = String::new();
+    watch.stdout.take().expect("stdout").read_to_string(&mut seen).expect("read");
+    // The initial list, the update and the delete each print a line.
+    assert!(seen.lines().filter(|l| l.contains("configmap/watched")).count() >= 3, "{seen}");
+}
+
+#[test]
+fn bad_requests_get_status_errors() {
+    let server = server(&[]);
+    let url = server.url().expect("url");
+    let curl = |args: &[&str]| -> (String, String) {
+        let output = std::process::Command::new("curl")
+            .args(["-s", "-o", "-", "-w", "\n%{http_code}"])
+            .args(args)
+            .output()
+            .expect("curl");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let (body, code) = text.rsplit_once('\n').unwrap_or((&text, ""));
+        (body.to_owned(), code.to_owned())
+    };
+    let pods = format!("{url}/api/v1/namespaces/default/configmaps");
+    let (body, code) =
+        curl(&["-X", "POST", "-H", "Content-Type: application/json", "-d", "{not json", &pods]);
+    assert_eq!(code, "400", "{body}");
+    assert!(body.contains("\"kind\":\"Status\""));
+    let (_, code) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"x"}}"#,
+        &pods,
+    ]);
+    assert_eq!(code, "400");
+    let (body, code) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"metadata":{"name":"Bad_Name"}}"#,
+        &pods,
+    ]);
+    assert_eq!(code, "422", "{body}");
+    assert!(body.contains("\"reason\":\"Invalid\""), "{body}");
+    let (_, code) = curl(&["-X", "POST", "-H", "Content-Type: text/plain", "-d", "x", &pods]);
+    assert_eq!(code, "415");
+    let big = server.scratch().join("big.json");
+    std::fs::write(
+        &big,
+        format!(r#"{{"metadata":{{"name":"big"}},"data":{{"k":"{}"}}}}"#, "x".repeat(4 << 20)),
+    )
+    .expect("write");
+    let (_, code) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &format!("@{}", big.display()),
+        &pods,
+    ]);
+    assert_eq!(code, "413");
+    let (_, code) = curl(&[&format!("{url}/api/v1/namespaces/nope/configmaps/x")]);
+    assert_eq!(code, "404");
+    let (body, code) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"metadata":{"name":"x"}}"#,
+        &format!("{url}/api/v1/namespaces/nope/configmaps"),
+    ]);
+    assert_eq!(code, "404", "{body}");
+    assert!(body.contains(r#"namespaces \"nope\" not found"#), "{body}");
+    // A stale resourceVersion on PUT is a conflict.
+    let (created, _) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"metadata":{"name":"rv"},"data":{"a":"1"}}"#,
+        &pods,
+    ]);
+    let created: Value = serde_json::from_str(&created).expect("created");
+    let mut stale = created.clone();
+    stale["data"]["a"] = "2".into();
+    let item = format!("{pods}/rv");
+    let (_, code) = curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &stale.to_string(),
+        &item,
+    ]);
+    assert_eq!(code, "200");
+    let (body, code) = curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &stale.to_string(),
+        &item,
+    ]);
+    assert_eq!(code, "409", "{body}");
+    assert!(body.contains("the object has been modified"), "{body}");
+}
