@@ -17,7 +17,9 @@ pub mod objects;
 pub mod openapi;
 pub mod request;
 pub mod resources;
+pub mod services;
 pub mod status;
+pub mod table;
 
 use std::sync::Arc;
 
@@ -36,11 +38,34 @@ use crate::status::ApiError;
 #[derive(Debug, Clone)]
 pub struct ApiState {
     pub objects: Objects,
+    pub config: Arc<ApiConfig>,
+}
+
+/// Cluster settings the API server needs.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Where service cluster IPs come from.
+    pub service_cidr: services::Cidr,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        ApiConfig {
+            service_cidr: services::Cidr {
+                base: u32::from(std::net::Ipv4Addr::new(198, 19, 0, 0)),
+                bits: 16,
+            },
+        }
+    }
 }
 
 impl ApiState {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        ApiState { objects: Objects::new(store) }
+        Self::with_config(store, ApiConfig::default())
+    }
+
+    pub fn with_config(store: Arc<dyn Store>, config: ApiConfig) -> Self {
+        ApiState { objects: Objects::new(store), config: Arc::new(config) }
     }
 }
 

@@ -73,7 +73,9 @@ impl ServerArgs {
         let store = berth_store::open(&self.datastore_endpoint, &data_dir)
             .await
             .context("opening the cluster store")?;
-        let state = ApiState::new(store);
+        let service_cidr = berth_apiserver::services::Cidr::parse(&self.service_cidr)
+            .map_err(|e| anyhow::anyhow!("--service-cidr: {e}"))?;
+        let state = ApiState::with_config(store, berth_apiserver::ApiConfig { service_cidr });
         berth_apiserver::bootstrap(&state).await.context("creating the standard namespaces")?;
         let address = SocketAddr::new(self.bind_address, self.https_listen_port);
         let listener = tokio::net::TcpListener::bind(address)

@@ -337,3 +337,78 @@ fn bad_requests_get_status_errors() {
     assert_eq!(code, "409", "{body}");
     assert!(body.contains("the object has been modified"), "{body}");
 }
+
+#[test]
+fn kubectl_prints_tables_and_services_get_addresses() {
+    let server = server(&["--service-cidr", "198.19.0.0/16"]);
+    let manifest = write(&server, "deploy.yaml", DEPLOYMENT);
+    ok(&server, &["apply", "-f", &manifest]);
+    let table = ok(&server, &["get", "deployments"]);
+    let header: Vec<&str> = table.lines().next().unwrap_or_default().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], "{table}");
+    assert!(
+        table.lines().nth(1).is_some_and(|row| row.starts_with("web ") && row.contains("0/2")),
+        "{table}"
+    );
+    let wide = ok(&server, &["get", "deployments", "-o", "wide"]);
+    assert!(
+        wide.contains("CONTAINERS") && wide.contains("nginx:1.25") && wide.contains("app=web"),
+        "{wide}"
+    );
+
+    let services = "\
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-np}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, nodePort: 30080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: headless}
+spec:
+  clusterIP: None
+  selector: {app: web}
+  ports: [{port: 80}]
+";
+    let path = write(&server, "svc.yaml", services);
+    ok(&server, &["apply", "-f", &path]);
+    let web = json(&server, &["get", "service", "web"]);
+    let ip = web["spec"]["clusterIP"].as_str().expect("a cluster IP").to_owned();
+    assert!(ip.starts_with("198.19."), "{ip}");
+    assert_eq!(web["spec"]["ports"][0]["protocol"], "TCP");
+    let np = json(&server, &["get", "service", "web-np"]);
+    assert_eq!(np["spec"]["ports"][0]["nodePort"], 30080);
+    assert_ne!(np["spec"]["clusterIP"].as_str(), Some(ip.as_str()));
+    assert_eq!(json(&server, &["get", "service", "headless"])["spec"]["clusterIP"], "None");
+    let table = ok(&server, &["get", "services"]);
+    assert!(
+        table.contains("CLUSTER-IP") && table.contains("80:30080/TCP") && table.contains(&ip),
+        "{table}"
+    );
+
+    // A second service may not take a node port in use; after a delete the address is free.
+    let clash = write(
+        &server,
+        "clash.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: clash}\nspec:\n  type: NodePort\n  ports: [{port: 81, nodePort: 30080}]\n",
+    );
+    let error = fails(&server, &["apply", "-f", &clash]);
+    assert!(error.contains("provided port is already allocated"), "{error}");
+    ok(&server, &["delete", "service", "web-np"]);
+    ok(&server, &["apply", "-f", &clash]);
+    // Re-applying an unchanged service keeps its address.
+    let only_web = services.split("---").next().unwrap_or_default();
+    let only_web = write(&server, "web.yaml", only_web);
+    assert!(ok(&server, &["apply", "-f", &only_web]).contains("unchanged"));
+    assert_eq!(json(&server, &["get", "service", "web"])["spec"]["clusterIP"], ip.as_str());
+}

@@ -11,13 +11,32 @@ use super::{Ctx, json_response};
 use crate::objects::{self, Objects};
 use crate::resources::{ResourceDef, Sub};
 use crate::status::ApiError;
+use crate::table;
 
 /// Store pages are read this many keys at a time while filtering.
 const CHUNK: usize = 500;
 
 pub(crate) async fn get(ctx: &Ctx) -> Result<Response, ApiError> {
     let stored = get_object(ctx).await?;
+    if let Some(include) = table_request(ctx) {
+        let rv = stored.revision.to_string();
+        let table = table::table(ctx.target.def, &[stored.object], &rv, None, include, now(), true);
+        return Ok(json_response(StatusCode::OK, &table));
+    }
     Ok(json_response(StatusCode::OK, &stored.object))
+}
+
+/// When the client asks for a `Table` (kubectl's printing), what each row should embed.
+pub(crate) fn table_request(ctx: &Ctx) -> Option<&str> {
+    let accept = ctx.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok())?;
+    table::wants_table(accept).then(|| ctx.query.get("includeObject").unwrap_or("Metadata"))
+}
+
+/// Seconds since the epoch, for ages.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 pub(crate) async fn get_object(ctx: &Ctx) -> Result<objects::Stored, ApiError> {
@@ -168,6 +187,12 @@ pub(crate) async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
     let filter = Filter::from_query(ctx)?;
     let listed = list_items(ctx, &filter).await?;
     let def = ctx.target.def;
+    if let Some(include) = table_request(ctx) {
+        let rv = listed.revision.to_string();
+        let next = listed.next.as_deref();
+        let table = table::table(def, &listed.items, &rv, next, include, now(), true);
+        return Ok(json_response(StatusCode::OK, &table));
+    }
     let mut metadata = json!({"resourceVersion": listed.revision.to_string()});
     if let Some(next) = listed.next {
         metadata["continue"] = json!(next);

@@ -55,6 +55,33 @@ pub(crate) async fn watch(ctx: Ctx) -> Result<Response, ApiError> {
     let stream = ctx.state.objects.store().watch(&prefix, from + 1).await;
     let kind = def.kind;
     let api_version = def.api_version();
+    // With a Table Accept, every event's object is a one-row Table (columns on the first).
+    let table = super::read::table_request(&ctx).map(str::to_owned);
+    let mut first_row = true;
+    let mut shape = move |mut line: Value| -> Value {
+        if let Some(include) = &table
+            && line["type"] != "BOOKMARK"
+            && line["type"] != "ERROR"
+        {
+            let object = line["object"].take();
+            let rv = object
+                .pointer("/metadata/resourceVersion")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            line["object"] = crate::table::table(
+                def,
+                &[object],
+                &rv,
+                None,
+                include,
+                super::read::now(),
+                first_row,
+            );
+            first_row = false;
+        }
+        line
+    };
     tokio::spawn(async move {
         let send = |line: Value| {
             let tx = tx.clone();
@@ -72,7 +99,7 @@ pub(crate) async fn watch(ctx: Ctx) -> Result<Response, ApiError> {
             }
         };
         for object in initial {
-            if !send(json!({"type": "ADDED", "object": object})).await {
+            if !send(shape(json!({"type": "ADDED", "object": object}))).await {
                 return;
             }
         }
@@ -100,7 +127,7 @@ pub(crate) async fn watch(ctx: Ctx) -> Result<Response, ApiError> {
                     Some(Ok(event)) => {
                         last = event.revision();
                         if let Some(line) = translate(&event, &filter)
-                            && !send(line).await { return; }
+                            && !send(shape(line)).await { return; }
                     }
                     Some(Err(error)) => {
                         let _ = send(error_event(&error, last)).await;

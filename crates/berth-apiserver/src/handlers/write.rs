@@ -16,6 +16,7 @@ use super::{Ctx, decode_json, json_response};
 use crate::defaults;
 use crate::meta::{self, meta_str};
 use crate::resources::{ResourceDef, Sub};
+use crate::services;
 use crate::status::ApiError;
 
 /// How many times an update without a precondition is retried after losing a race.
@@ -81,7 +82,18 @@ pub(crate) async fn create(ctx: &Ctx, mut object: Value) -> Result<Response, Api
     }
     let mut attempts = if generate.is_some() { 8 } else { 1 };
     loop {
-        match ctx.state.objects.create(def, namespace.as_deref(), &name, &object).await {
+        let held = if is_service(def) {
+            let store = ctx.state.objects.store().as_ref();
+            Some(services::allocate(store, ctx.state.config.service_cidr, &mut object, None).await?)
+        } else {
+            None
+        };
+        let created = ctx.state.objects.create(def, namespace.as_deref(), &name, &object).await;
+        if let (Err(_), Some(held)) = (&created, &held) {
+            let owner = format!("{}/{name}", namespace.as_deref().unwrap_or_default());
+            services::release(ctx.state.objects.store().as_ref(), held, &owner).await;
+        }
+        match created {
             Ok(stored) => return Ok(json_response(StatusCode::CREATED, &stored.object)),
             Err(error) if error.code == 409 && attempts > 1 => {
                 attempts -= 1;
@@ -92,6 +104,17 @@ pub(crate) async fn create(ctx: &Ctx, mut object: Value) -> Result<Response, Api
             }
             Err(error) => return Err(error),
         }
+    }
+}
+
+fn is_service(def: &ResourceDef) -> bool {
+    def.group.is_empty() && def.kind == "Service"
+}
+
+/// Releases the addresses of a service that is gone.
+async fn removed(ctx: &Ctx, object: &Value) {
+    if is_service(ctx.target.def) {
+        services::released(ctx.state.objects.store().as_ref(), object).await;
     }
 }
 
@@ -190,12 +213,35 @@ pub(crate) async fn update_with(
         }
         if deletion_finished(&next) {
             match ctx.state.objects.delete(def, ctx.namespace(), name, current.revision).await? {
-                Ok(_) => return Ok(next),
+                Ok(_) => {
+                    removed(ctx, &next).await;
+                    return Ok(next);
+                }
                 Err(_) if precondition.is_none() => continue,
                 Err(_) => return Err(ApiError::conflict(def, name)),
             }
         }
-        match ctx.state.objects.update(def, ctx.namespace(), name, &next, current.revision).await? {
+        if is_service(def) {
+            let store = ctx.state.objects.store().as_ref();
+            let range = ctx.state.config.service_cidr;
+            services::allocate(store, range, &mut next, Some(&current.object)).await?;
+        }
+        let written =
+            ctx.state.objects.update(def, ctx.namespace(), name, &next, current.revision).await?;
+        if is_service(def) {
+            // Release what the losing side of the write no longer holds.
+            let (kept, dropped) = match &written {
+                Ok(_) => (&next, &current.object),
+                Err(_) => (&current.object, &next),
+            };
+            let owner = format!("{}/{name}", ctx.namespace().unwrap_or_default());
+            let keep = services::held_by(kept);
+            let mut gone = services::held_by(dropped);
+            gone.ports.retain(|p| !keep.ports.contains(p));
+            gone.ip = gone.ip.filter(|ip| keep.ip != Some(*ip));
+            services::release(ctx.state.objects.store().as_ref(), &gone, &owner).await;
+        }
+        match written {
             Ok(stored) => return Ok(stored.object),
             Err(_) if precondition.is_none() => continue,
             Err(_) => return Err(ApiError::conflict(def, name)),
@@ -511,7 +557,10 @@ async fn delete_one(ctx: &Ctx, options: &DeleteOptions) -> Result<Value, ApiErro
             }
         }
         match ctx.state.objects.delete(def, ctx.namespace(), name, current.revision).await? {
-            Ok(_) => return Ok(next),
+            Ok(_) => {
+                removed(ctx, &next).await;
+                return Ok(next);
+            }
             Err(_) => continue,
         }
     }
