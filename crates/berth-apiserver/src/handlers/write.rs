@@ -211,6 +211,10 @@ pub(crate) async fn update_with(
         if ctx.dry_run() {
             return Ok(next);
         }
+        // A write that changes nothing is not a write: no new resourceVersion, no event.
+        if same_content(&next, &current.object) {
+            return Ok(current.object);
+        }
         if deletion_finished(&next) {
             match ctx.state.objects.delete(def, ctx.namespace(), name, current.revision).await? {
                 Ok(_) => {
@@ -345,6 +349,18 @@ fn spec_changed(old: &Value, new: &Value) -> bool {
         map
     };
     strip(old) != strip(new)
+}
+
+/// Whether two versions of an object differ only in `resourceVersion`.
+fn same_content(a: &Value, b: &Value) -> bool {
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+            meta.remove("resourceVersion");
+        }
+        v
+    };
+    strip(a) == strip(b)
 }
 
 /// An object being deleted whose last finalizer is gone goes away.
