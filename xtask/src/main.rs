@@ -1,8 +1,8 @@
 //! berth's task menu, so that developers and CI run the same steps: `cargo xtask <task>`.
 //!
-//! Tasks: `deps` installs the Debian packages the tests need (root, via `.ci/install-deps`),
-//! `check` runs fmt and clippy, `test` runs every test, `ci` is check + test (what `.ci/run`
-//! calls after installing), `bench` prints the benchmark tables.
+//! Tasks: `deps` installs the Debian and Python packages the tests need (root, via
+//! `.ci/install-deps`), `check` runs fmt and clippy, `test` runs every test, `ci` is check + test
+//! (what `.ci/run` calls after installing), `bench` prints the benchmark tables.
 
 use std::process::{Command, ExitCode};
 

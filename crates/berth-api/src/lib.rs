@@ -4,5 +4,6 @@
 //! serves them. [`selector`] parses and matches label and field selectors; [`patch`] applies the
 //! four Kubernetes patch types.
 
+pub mod apply;
 pub mod patch;
 pub mod selector;

@@ -73,6 +73,8 @@ impl ApiState {
 pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/version", get(version))
+        // The Python client (kubernetes 37) asks for `/version/`; kube-apiserver serves both.
+        .route("/version/", get(version))
         .route("/healthz", get(healthz))
         .route("/livez", get(livez))
         .route("/readyz", get(readyz))
@@ -139,13 +141,12 @@ async fn openapi_index() -> Response {
 }
 
 async fn openapi_document(Path(path): Path<String>) -> Response {
-    match openapi::group_versions().into_iter().find(|(p, _, _)| *p == path) {
-        Some((_, group, version)) => {
-            let mut response =
-                handlers::json_response(StatusCode::OK, &openapi::document(group, version));
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, immutable"));
+    match openapi::document_json(&path) {
+        Some(body) => {
+            let mut response = (StatusCode::OK, body).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, immutable"));
             response
         }
         None => ApiError::no_route().into_response(),

@@ -141,12 +141,94 @@ pub fn set_resource_version(object: &mut Value, revision: Revision) {
     }
 }
 
+/// The stored form: `apiVersion`, `kind` and `metadata` first (so that [`raw_with_revision`]
+/// finds the top-level metadata at once), without `resourceVersion`.
 fn encode(object: &Value) -> Result<Bytes, ApiError> {
-    let mut object = object.clone();
-    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+    let mut ordered = serde_json::Map::new();
+    if let Some(map) = object.as_object() {
+        for first in ["apiVersion", "kind", "metadata"] {
+            if let Some(value) = map.get(first) {
+                ordered.insert(first.into(), value.clone());
+            }
+        }
+        for (key, value) in map {
+            if !ordered.contains_key(key) {
+                ordered.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    if let Some(meta) = ordered.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("resourceVersion");
     }
-    serde_json::to_vec(&object)
+    serde_json::to_vec(&ordered)
         .map(Bytes::from)
         .map_err(|e| ApiError::internal(format!("encoding an object: {e}")))
+}
+
+/// The stored JSON with `metadata.resourceVersion` put in, without parsing the object: what a
+/// plain list answers with, byte for byte.
+pub fn raw_with_revision(kv: &KeyValue) -> Option<Vec<u8>> {
+    const NEEDLE: &[u8] = b"\"metadata\":{";
+    let bytes = kv.value.as_ref();
+    let at = bytes.windows(NEEDLE.len()).position(|w| w == NEEDLE)?;
+    if !at_top_level(&bytes[..at]) {
+        return None;
+    }
+    let insert = at + NEEDLE.len();
+    let empty = bytes.get(insert) == Some(&b'}');
+    let field =
+        format!("\"resourceVersion\":\"{}\"{}", kv.mod_revision, if empty { "" } else { "," });
+    let mut out = Vec::with_capacity(bytes.len() + field.len());
+    out.extend_from_slice(&bytes[..insert]);
+    out.extend_from_slice(field.as_bytes());
+    out.extend_from_slice(&bytes[insert..]);
+    Some(out)
+}
+
+/// Whether the end of `prefix` is directly inside the outermost object.
+fn at_top_level(prefix: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0i32, false, false);
+    for &b in prefix {
+        match (in_string, escaped, b) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (true, false, b'"') => in_string = false,
+            (true, false, _) => {}
+            (false, _, b'"') => in_string = true,
+            (false, _, b'{' | b'[') => depth += 1,
+            (false, _, b'}' | b']') => depth -= 1,
+            _ => {}
+        }
+    }
+    depth == 1 && !in_string
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kv(value: &str) -> KeyValue {
+        KeyValue {
+            key: "/k".into(),
+            value: Bytes::from(value.to_owned()),
+            create_revision: 1,
+            mod_revision: 42,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn revision_is_spliced_into_the_top_level_metadata() {
+        let stored = encode(&json!({"spec": {"template": {"metadata": {"x": "y"}}}, "metadata": {"name": "a\\\"metadata\\\":{"}, "kind": "Pod"}))
+            .expect("encode");
+        let raw = raw_with_revision(&KeyValue { value: stored.clone(), ..kv("") }).expect("splice");
+        let parsed: Value = serde_json::from_slice(&raw).expect("valid JSON");
+        assert_eq!(parsed["metadata"]["resourceVersion"], "42");
+        assert!(parsed["spec"]["template"]["metadata"].get("resourceVersion").is_none());
+        let decoded = decode(&KeyValue { value: stored, ..kv("") }).expect("decode").object;
+        assert_eq!(parsed, decoded);
+        let empty = raw_with_revision(&kv(r#"{"metadata":{}}"#)).expect("splice");
+        assert_eq!(empty, br#"{"metadata":{"resourceVersion":"42"}}"#);
+        assert!(raw_with_revision(&kv(r#"{"spec":{"metadata":{}}}"#)).is_none());
+    }
 }

@@ -125,8 +125,8 @@ async fn watch_survives_leader_loss() {
     assert_quiet(&mut watch).await;
 }
 
-/// A write sent to a member that stops answering is reported as indeterminate, not retried
-/// and not reported as failed: when the member wakes up, it applies it exactly once.
+/// A write sent to a member that stops answering is reported as indeterminate: neither
+/// retried nor reported as failed, because it may still be applied.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_write_outcome_is_reported_not_retried() {
     let cluster = EtcdCluster::start(1).expect("etcd");
@@ -150,13 +150,12 @@ async fn unknown_write_outcome_is_reported_not_retried() {
         Err(StoreError::Indeterminate { key, .. }) => assert_eq!(key, "/k"),
         other => panic!("expected Indeterminate, got {other:?}"),
     }
-    // The write was in flight: etcd applies it once it runs again, and nothing else did.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let current = loop {
-        match store.get("/k").await {
-            Ok(kv) if kv.version == 2 || std::time::Instant::now() > deadline => break kv,
-            _ => tokio::time::sleep(Duration::from_millis(50)).await,
-        }
-    };
-    assert_eq!((current.version, current.value), (2, value(1)), "applied exactly once");
+    // The write was in flight: etcd may or may not apply it once it runs again (the client
+    // gave up on the stream), but berth did not send it again, so it is applied at most once.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let current = store.get("/k").await.expect("get after resume");
+    let outcomes = [(1, value(0)), (2, value(1))];
+    assert!(outcomes.contains(&(current.version, current.value.clone())), "{current:?}");
+    let revision = store.current_revision().await.expect("revision");
+    assert!(revision <= kv.mod_revision + 1, "at most one write reached etcd: {revision}");
 }

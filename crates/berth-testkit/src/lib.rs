@@ -11,6 +11,7 @@
 
 mod server;
 pub use server::BerthServer;
+pub use tempfile::TempDir;
 
 use anyhow::{Context, bail};
 use std::fs::{File, OpenOptions};

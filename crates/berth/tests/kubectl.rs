@@ -412,3 +412,136 @@ spec:
     assert!(ok(&server, &["apply", "-f", &only_web]).contains("unchanged"));
     assert_eq!(json(&server, &["get", "service", "web"])["spec"]["clusterIP"], ip.as_str());
 }
+
+/// `(manager, operation)` of each `managedFields` entry.
+fn managers(object: &Value) -> Vec<(String, String)> {
+    let entries = object["metadata"]["managedFields"].as_array().cloned().unwrap_or_default();
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    entries.iter().map(|e| (text(&e["manager"]), text(&e["operation"]))).collect()
+}
+
+fn owns(object: &Value, manager: &str) -> bool {
+    managers(object).iter().any(|(m, _)| m == manager)
+}
+
+/// `kubectl apply --server-side`: field managers, idempotence, conflicts with `kubectl scale`,
+/// `--force-conflicts`, and the move from client-side apply.
+#[test]
+fn kubectl_server_side_apply() {
+    let server = server(&[]);
+    let get = |name: &str| json(&server, &["get", "deployment", name, "--show-managed-fields"]);
+    let manifest = write(&server, "deploy.yaml", DEPLOYMENT);
+    let applied = ok(&server, &["apply", "--server-side", "-f", &manifest]);
+    assert!(applied.contains("deployment.apps/web serverside-applied"), "{applied}");
+    let first = get("web");
+    assert_eq!(managers(&first), [("kubectl".to_owned(), "Apply".to_owned())]);
+    let fields = &first["metadata"]["managedFields"][0]["fieldsV1"];
+    assert!(fields["f:spec"]["f:replicas"].is_object(), "{fields}");
+
+    // The same apply again changes nothing, not even the resourceVersion.
+    assert!(
+        ok(&server, &["apply", "--server-side", "-f", &manifest]).contains("serverside-applied")
+    );
+    let second = get("web");
+    assert_eq!(first["metadata"]["resourceVersion"], second["metadata"]["resourceVersion"]);
+
+    // `kubectl scale` (no --field-manager: named after its User-Agent, through /scale) takes
+    // spec.replicas: applying 2 again conflicts with it.
+    ok(&server, &["scale", "deployment", "web", "--replicas=5"]);
+    let scaled = get("web");
+    let scaler = &scaled["metadata"]["managedFields"][1];
+    assert_eq!((&scaler["manager"], &scaler["operation"]), (&"kubectl".into(), &"Update".into()));
+    assert_eq!(scaler["subresource"], "scale");
+    let conflict = fails(&server, &["apply", "--server-side", "-f", &manifest]);
+    let expected = r#"Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas"#;
+    assert!(conflict.contains(expected), "{conflict}");
+    assert_eq!(get("web")["spec"]["replicas"], 5);
+    ok(&server, &["apply", "--server-side", "--force-conflicts", "-f", &manifest]);
+    let forced = get("web");
+    assert_eq!(forced["spec"]["replicas"], 2);
+    assert_eq!(
+        managers(&forced).len(),
+        1,
+        "the scaler owned nothing else: {:?}",
+        managers(&forced)
+    );
+
+    // A new image keeps the ports (containers merge by name); a label no longer applied goes.
+    let changed = DEPLOYMENT.replace("nginx:1.25", "nginx:1.26").replace(", tier: front", "");
+    let changed = write(&server, "deploy2.yaml", &changed);
+    ok(&server, &["apply", "--server-side", "-f", &changed]);
+    let third = get("web");
+    let container = &third["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        (container["image"].as_str(), container["ports"][0]["containerPort"].as_i64()),
+        (Some("nginx:1.26"), Some(80))
+    );
+    assert_eq!(third["metadata"]["labels"], serde_json::json!({"app": "web"}));
+    assert_eq!(third["metadata"]["generation"], 4);
+
+    // Client-side apply first, then server-side with another replica count: kubectl takes
+    // over what client-side apply last applied without a conflict and migrates its fields.
+    let csa = DEPLOYMENT.replace("  name: web\n", "  name: csa\n");
+    let csa_path = write(&server, "csa.yaml", &csa);
+    ok(&server, &["apply", "-f", &csa_path]);
+    assert!(owns(&get("csa"), "kubectl-client-side-apply"), "{:?}", managers(&get("csa")));
+    let ssa_path = write(&server, "ssa.yaml", &csa.replace("replicas: 2", "replicas: 3"));
+    let moved = server.kubectl(&["apply", "--server-side", "-f", &ssa_path]).expect("kubectl");
+    let (out, warnings) = (stdout(&moved), String::from_utf8_lossy(&moved.stderr));
+    assert!(out.contains("deployment.apps/csa serverside-applied"), "{out}{warnings}");
+    assert!(warnings.is_empty(), "kubectl warns when the migration fails: {warnings}");
+    let after = get("csa");
+    assert_eq!(after["spec"]["replicas"], 3);
+    assert!(owns(&after, "kubectl"), "{:?}", managers(&after));
+    assert!(!owns(&after, "kubectl-client-side-apply"), "{:?}", managers(&after));
+    let container = &after["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["imagePullPolicy"], "IfNotPresent", "defaults come back");
+    let again = ok(&server, &["apply", "--server-side", "-f", &ssa_path]);
+    assert!(again.contains("serverside-applied"), "{again}");
+    assert_eq!(get("csa")["metadata"]["resourceVersion"], after["metadata"]["resourceVersion"]);
+}
+
+#[test]
+fn kubectl_explain_and_strict_validation() {
+    let server = server(&[]);
+    let containers = ok(&server, &["explain", "pods.spec.containers"]);
+    for needle in [
+        "FIELD: containers <[]Container>",
+        "List of containers belonging to the pod",
+        "image\t<string>",
+        "Container image name",
+    ] {
+        assert!(containers.contains(needle), "explain lacks {needle:?}:\n{containers}");
+    }
+    let replicas = ok(&server, &["explain", "deployment.spec.replicas"]);
+    assert!(replicas.contains("FIELD: replicas <integer>"), "{replicas}");
+    assert!(replicas.contains("Number of desired pods"), "{replicas}");
+
+    // kubectl finds `fieldValidation` on the PATCH operation and sends Strict: the server
+    // refuses the unknown field.
+    let typo = DEPLOYMENT.replace("  replicas: 2\n", "  replicas: 2\n  replicass: 2\n");
+    let typo = write(&server, "typo.yaml", &typo);
+    let refused = fails(&server, &["apply", "-f", &typo]);
+    assert!(refused.contains(r#"unknown field "spec.replicass""#), "{refused}");
+    // Ignore: created, without the field.
+    ok(&server, &["apply", "--validate=false", "-f", &typo]);
+    let stored = json(&server, &["get", "deployment", "web"]);
+    assert_eq!(stored["spec"]["replicas"], 2);
+    assert!(stored["spec"].get("replicass").is_none(), "{}", stored["spec"]);
+    // Warn: the server answers with a Warning header, which kubectl prints.
+    let warned = server.kubectl(&["apply", "--validate=warn", "-f", &typo]).expect("kubectl");
+    let stderr = String::from_utf8_lossy(&warned.stderr);
+    assert!(warned.status.success(), "{stderr}");
+    assert!(stderr.contains(r#"Warning: unknown field "spec.replicass""#), "{stderr}");
+
+    // Client-side apply now computes its patch from the published schemas (merge keys):
+    // without a warning, and keeping the ports of the container it merges by name.
+    let fixed = write(&server, "fixed.yaml", &DEPLOYMENT.replace("nginx:1.25", "nginx:1.26"));
+    let applied = server.kubectl(&["apply", "-f", &fixed]).expect("kubectl");
+    let stderr = String::from_utf8_lossy(&applied.stderr);
+    assert!(applied.status.success() && stderr.is_empty(), "{stderr}");
+    let updated = json(&server, &["get", "deployment", "web"]);
+    let container = &updated["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["image"], "nginx:1.26");
+    assert_eq!(container["ports"][0]["containerPort"], 80);
+}

@@ -145,6 +145,15 @@ pub(crate) fn decode_json(raw: &[u8]) -> Result<Value, ApiError> {
     Ok(value)
 }
 
+/// A response whose body is JSON already encoded.
+pub(crate) fn bytes_response(code: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (code, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    response
+}
+
 /// A JSON response with the given status code.
 pub(crate) fn json_response(code: StatusCode, value: &Value) -> Response {
     let mut response = (code, value.to_string()).into_response();

@@ -61,6 +61,10 @@ impl Filter {
         Ok(Filter { labels, fields })
     }
 
+    pub(crate) fn is_everything(&self) -> bool {
+        self.labels.is_everything() && self.fields.is_everything()
+    }
+
     pub(crate) fn matches(&self, object: &Value) -> bool {
         self.labels.matches_object(object) && self.fields.matches_object(object)
     }
@@ -103,7 +107,55 @@ pub(crate) struct Listed {
     pub next: Option<String>,
 }
 
+/// Items either as parsed objects, or as the JSON bytes a plain list answers with (which
+/// skips parsing and re-encoding every object when nothing needs to look inside it).
+enum Items {
+    Parsed(Vec<Value>),
+    Raw(Vec<Vec<u8>>),
+}
+
+impl Items {
+    fn len(&self) -> usize {
+        match self {
+            Items::Parsed(items) => items.len(),
+            Items::Raw(items) => items.len(),
+        }
+    }
+
+    fn push(&mut self, kv: &berth_store::KeyValue, filter: &Filter) -> Result<(), ApiError> {
+        if let Items::Raw(items) = self
+            && filter.is_everything()
+            && let Some(raw) = objects::raw_with_revision(kv)
+        {
+            items.push(raw);
+            return Ok(());
+        }
+        let stored = objects::decode(kv)?;
+        if !filter.matches(&stored.object) {
+            return Ok(());
+        }
+        match self {
+            Items::Parsed(items) => items.push(stored.object),
+            Items::Raw(items) => items.push(stored.object.to_string().into_bytes()),
+        }
+        Ok(())
+    }
+}
+
 pub(crate) async fn list_items(ctx: &Ctx, filter: &Filter) -> Result<Listed, ApiError> {
+    let (items, revision, next) = collect(ctx, filter, Items::Parsed(Vec::new())).await?;
+    let items = match items {
+        Items::Parsed(items) => items,
+        Items::Raw(_) => Vec::new(),
+    };
+    Ok(Listed { items, revision, next })
+}
+
+async fn collect(
+    ctx: &Ctx,
+    filter: &Filter,
+    mut items: Items,
+) -> Result<(Items, Revision, Option<String>), ApiError> {
     let def = ctx.target.def;
     let limit = ctx.query.number("limit")?.filter(|l| *l > 0).map(|l| l as usize);
     let resource_version = ctx.query.get("resourceVersion").filter(|v| !v.is_empty());
@@ -120,7 +172,6 @@ pub(crate) async fn list_items(ctx: &Ctx, filter: &Filter) -> Result<Listed, Api
         None => (None, exact_revision(ctx, resource_version)?),
     };
     let prefix = filter.prefix(def, ctx.namespace());
-    let mut items = Vec::new();
     loop {
         let want = limit.map_or(CHUNK, |l| (l - items.len()).clamp(1, CHUNK));
         let options = ListOptions {
@@ -134,21 +185,18 @@ pub(crate) async fn list_items(ctx: &Ctx, filter: &Filter) -> Result<Listed, Api
         revision = Some(page.revision);
         let mut last_key = None;
         for (index, kv) in page.kvs.iter().enumerate() {
-            let stored = objects::decode(kv)?;
-            if filter.matches(&stored.object) {
-                items.push(stored.object);
-            }
+            items.push(kv, filter)?;
             last_key = Some(kv.key.clone());
             if limit.is_some_and(|l| items.len() >= l) {
                 let more = page.more || index + 1 < page.kvs.len();
                 let next = more.then(|| {
                     Continue { revision: page.revision, start: format!("{}\0", kv.key) }.encode()
                 });
-                return Ok(Listed { items, revision: page.revision, next });
+                return Ok((items, page.revision, next));
             }
         }
         if !page.more {
-            return Ok(Listed { items, revision: page.revision, next: None });
+            return Ok((items, page.revision, None));
         }
         start = last_key.map(|k| format!("{k}\0"));
     }
@@ -185,25 +233,36 @@ fn expired(error: ApiError, revision: Option<Revision>) -> ApiError {
 
 pub(crate) async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
     let filter = Filter::from_query(ctx)?;
-    let listed = list_items(ctx, &filter).await?;
     let def = ctx.target.def;
     if let Some(include) = table_request(ctx) {
+        let listed = list_items(ctx, &filter).await?;
         let rv = listed.revision.to_string();
         let next = listed.next.as_deref();
         let table = table::table(def, &listed.items, &rv, next, include, now(), true);
         return Ok(json_response(StatusCode::OK, &table));
     }
-    let mut metadata = json!({"resourceVersion": listed.revision.to_string()});
-    if let Some(next) = listed.next {
+    let (items, revision, next) = collect(ctx, &filter, Items::Raw(Vec::new())).await?;
+    let Items::Raw(items) = items else {
+        return Err(ApiError::internal("a raw list came back parsed"));
+    };
+    let mut metadata = json!({"resourceVersion": revision.to_string()});
+    if let Some(next) = next {
         metadata["continue"] = json!(next);
     }
-    let list = json!({
-        "kind": format!("{}List", def.kind),
-        "apiVersion": def.api_version(),
-        "metadata": metadata,
-        "items": listed.items,
-    });
-    Ok(json_response(StatusCode::OK, &list))
+    let head = json!({"kind": format!("{}List", def.kind), "apiVersion": def.api_version(), "metadata": metadata});
+    let head = head.to_string();
+    let size = items.iter().map(|i| i.len() + 1).sum::<usize>() + head.len() + 16;
+    let mut body = Vec::with_capacity(size);
+    body.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
+    body.extend_from_slice(b",\"items\":[");
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(item);
+    }
+    body.extend_from_slice(b"]}");
+    Ok(super::bytes_response(StatusCode::OK, body))
 }
 
 /// The `autoscaling/v1` `Scale` view of a workload.

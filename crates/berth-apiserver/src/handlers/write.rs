@@ -15,6 +15,7 @@ use super::read::{Filter, get_object, list_items, scale_of};
 use super::{Ctx, decode_json, json_response};
 use crate::defaults;
 use crate::meta::{self, meta_str};
+use crate::openapi;
 use crate::resources::{ResourceDef, Sub};
 use crate::services;
 use crate::status::ApiError;
@@ -26,6 +27,7 @@ pub(crate) async fn create(ctx: &Ctx, mut object: Value) -> Result<Response, Api
     let def = ctx.target.def;
     check_type(def, &object)?;
     set_type(def, &mut object);
+    let warnings = check_fields(ctx, &mut object, None)?;
     let namespace = match (ctx.namespace(), meta_str(&object, "namespace")) {
         (Some(url), Some(body)) if !body.is_empty() && body != url => {
             return Err(ApiError::bad_request(format!(
@@ -77,8 +79,9 @@ pub(crate) async fn create(ctx: &Ctx, mut object: Value) -> Result<Response, Api
     defaults::apply(def, &mut object);
     defaults::validate(def, &object, None)
         .map_err(|causes| ApiError::invalid(def, def.kind, &name, causes))?;
+    super::apply::record_write(ctx, None, &mut object);
     if ctx.dry_run() {
-        return Ok(json_response(StatusCode::CREATED, &object));
+        return Ok(openapi::with_warnings(json_response(StatusCode::CREATED, &object), &warnings));
     }
     let mut attempts = if generate.is_some() { 8 } else { 1 };
     loop {
@@ -94,7 +97,10 @@ pub(crate) async fn create(ctx: &Ctx, mut object: Value) -> Result<Response, Api
             services::release(ctx.state.objects.store().as_ref(), held, &owner).await;
         }
         match created {
-            Ok(stored) => return Ok(json_response(StatusCode::CREATED, &stored.object)),
+            Ok(stored) => {
+                let response = json_response(StatusCode::CREATED, &stored.object);
+                return Ok(openapi::with_warnings(response, &warnings));
+            }
             Err(error) if error.code == 409 && attempts > 1 => {
                 attempts -= 1;
                 name = meta::generate_name(generate.as_deref().unwrap_or_default());
@@ -168,8 +174,9 @@ async fn check_namespace(ctx: &Ctx, namespace: &str, name: &str) -> Result<(), A
 }
 
 /// PUT of the object, its status, or (namespaces) its finalizers.
-pub(crate) async fn replace(ctx: &Ctx, body: Value) -> Result<Response, ApiError> {
+pub(crate) async fn replace(ctx: &Ctx, mut body: Value) -> Result<Response, ApiError> {
     check_type(ctx.target.def, &body)?;
+    let warnings = check_fields(ctx, &mut body, None)?;
     let name = ctx.target.name.as_deref().unwrap_or_default();
     if let Some(body_name) = meta_str(&body, "name").filter(|n| !n.is_empty() && *n != name) {
         return Err(ApiError::bad_request(format!(
@@ -178,7 +185,20 @@ pub(crate) async fn replace(ctx: &Ctx, body: Value) -> Result<Response, ApiError
     }
     let precondition = resource_version_of(&body)?;
     let updated = update_with(ctx, precondition, |_| Ok(body.clone())).await?;
-    Ok(json_response(StatusCode::OK, &updated))
+    Ok(openapi::with_warnings(json_response(StatusCode::OK, &updated), &warnings))
+}
+
+/// `?fieldValidation=`: drops the fields the kind's schema does not know, and refuses them
+/// (`Strict`) or returns the warnings to send (`Warn`, the default). A patch passes the object
+/// it started from, whose own unknown fields are not the client's doing.
+fn check_fields(
+    ctx: &Ctx,
+    object: &mut Value,
+    previous: Option<&Value>,
+) -> Result<Vec<String>, ApiError> {
+    let def = ctx.target.def;
+    let validation = ctx.query.get("fieldValidation");
+    openapi::check_fields(validation, (def.group, def.version, def.kind), object, previous)
 }
 
 /// `metadata.resourceVersion` of a body, as a precondition.
@@ -208,6 +228,7 @@ pub(crate) async fn update_with(
         }
         let mut next = change(current.object.clone())?;
         keep_managed_fields(ctx, &current.object, &mut next)?;
+        super::apply::record_write(ctx, Some(&current.object), &mut next);
         if ctx.dry_run() {
             return Ok(next);
         }
@@ -389,7 +410,7 @@ pub(crate) async fn patch(
     content_type: &str,
     raw: bytes::Bytes,
 ) -> Result<Response, ApiError> {
-    let document: Value = serde_json::from_slice(&raw)
+    let mut document: Value = serde_json::from_slice(&raw)
         .map_err(|e| ApiError::bad_request(format!("the patch is not valid JSON: {e}")))?;
     let kind = match content_type {
         "application/json-patch+json" => PatchKind::Json,
@@ -401,7 +422,8 @@ pub(crate) async fn patch(
     let def = ctx.target.def;
     let name = ctx.target.name.clone().unwrap_or_default();
     if kind == PatchKind::Apply {
-        return super::apply::apply(ctx, document).await;
+        let warnings = check_fields(ctx, &mut document, None)?;
+        return Ok(openapi::with_warnings(super::apply::apply(ctx, document).await?, &warnings));
     }
     let precondition = match kind {
         PatchKind::Json => None,
@@ -420,21 +442,27 @@ pub(crate) async fn patch(
         };
         result.map_err(|e| patch_error(def, &name, e))
     };
+    let warnings = std::sync::Mutex::new(Vec::new());
     let updated = update_with(ctx, precondition, |mut current| {
         if scale {
             let patched = apply_patch(&scale_of(&current))?;
             set_replicas(&mut current, &patched)?;
             return Ok(current);
         }
-        let patched = apply_patch(&current)?;
+        let mut patched = apply_patch(&current)?;
         if !patched.is_object() {
             return Err(ApiError::bad_request("the patch did not produce an object"));
+        }
+        let found = check_fields(ctx, &mut patched, Some(&current))?;
+        if let Ok(mut warnings) = warnings.lock() {
+            *warnings = found;
         }
         Ok(patched)
     })
     .await?;
     let answer = if scale { scale_of(&updated) } else { updated };
-    Ok(json_response(StatusCode::OK, &answer))
+    let warnings = warnings.into_inner().unwrap_or_default();
+    Ok(openapi::with_warnings(json_response(StatusCode::OK, &answer), &warnings))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

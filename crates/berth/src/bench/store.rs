@@ -12,6 +12,8 @@ use berth_store::sqlite::{SqliteOptions, SqliteStore};
 use berth_store::{ListOptions, Store};
 use bytes::Bytes;
 
+use super::stats::{Latencies, ms};
+
 #[derive(Debug, clap::Args)]
 pub struct StoreBench {
     /// Seconds each write measurement runs.
@@ -120,12 +122,12 @@ async fn measure_writes(
         latencies.extend(done??);
     }
     let elapsed = start.elapsed();
-    latencies.sort_unstable();
+    let latencies = Latencies::new(latencies);
     Ok(WriteRow {
         writers,
         per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: percentile(&latencies, 0.50),
-        p99: percentile(&latencies, 0.99),
+        p50: latencies.p50(),
+        p99: latencies.p99(),
     })
 }
 
@@ -162,18 +164,6 @@ async fn measure_list(
     }
     times.sort_unstable();
     Ok(times[times.len() / 2])
-}
-
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
 fn print_tables(backends: &[Backend], value_size: usize) {

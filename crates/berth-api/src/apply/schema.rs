@@ -1,0 +1,119 @@
+//! What the field manager needs to know about a kind: how each list and map merges, and which
+//! fields it does not track at all.
+//!
+//! Kubernetes reads this from OpenAPI (`x-kubernetes-list-type`, `x-kubernetes-list-map-keys`,
+//! `x-kubernetes-map-type`). berth derives the list types from the strategic merge patch table
+//! ([`BuiltinPatchMeta`]): a list merged by key is a `map` list, a merged list of scalars a
+//! `set`, a replaced list `atomic`. Objects are granular (each field owned on its own) except
+//! the label selectors, which Kubernetes marks atomic.
+
+use crate::patch::{BuiltinPatchMeta, ListStrategy, PatchMeta};
+
+use super::fieldpath::PathElement;
+
+/// How a list's elements are identified and merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListType {
+    /// The list is one value: applying it replaces it, one manager owns it whole.
+    Atomic,
+    /// Elements are scalars, identified by value.
+    Set,
+    /// Elements are objects, identified by the value of `key`.
+    Map { key: &'static str },
+}
+
+/// The merge rules of one kind.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    meta: BuiltinPatchMeta,
+}
+
+impl Schema {
+    pub fn for_kind(kind: &str) -> Schema {
+        Schema { meta: BuiltinPatchMeta::for_kind(kind) }
+    }
+
+    /// The type of the list at `path`.
+    pub fn list_type(&self, path: &[PathElement]) -> ListType {
+        let fields = field_names(path);
+        match self.meta.list_strategy(&fields) {
+            ListStrategy::Replace => ListType::Atomic,
+            ListStrategy::MergePrimitive => ListType::Set,
+            ListStrategy::Merge { key } => ListType::Map { key },
+        }
+    }
+
+    /// Whether the object at `path` is one value rather than a set of fields: label
+    /// selectors (`spec.selector`, `podSelector`, `nodeSelector`, ...).
+    pub fn atomic_object(&self, path: &[PathElement]) -> bool {
+        let fields = field_names(path);
+        match fields.as_slice() {
+            [.., "spec", "selector"] => true,
+            [.., last] => {
+                matches!(
+                    *last,
+                    "podSelector" | "namespaceSelector" | "labelSelector" | "nodeSelector"
+                )
+            }
+            [] => false,
+        }
+    }
+}
+
+/// The field names along `path`, skipping list elements (the shape [`PatchMeta`] asks for).
+fn field_names(path: &[PathElement]) -> Vec<&str> {
+    path.iter()
+        .filter_map(|element| match element {
+            PathElement::Field(name) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Metadata the server owns: never in a field set, never merged or removed by an apply.
+const SERVER_METADATA: &[&str] = &[
+    "name",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "selfLink",
+    "managedFields",
+];
+
+/// Which part of an object a write through one endpoint manages: everything but `status`
+/// through the main resource, only `status` through `/status`. Identity (`apiVersion`,
+/// `kind`) and server-owned metadata are outside every scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    status_only: bool,
+}
+
+impl Scope {
+    pub fn for_subresource(subresource: Option<&str>) -> Scope {
+        Scope { status_only: subresource == Some("status") }
+    }
+
+    /// Whether the node at `path` can be owned as such. `metadata` never is, though fields
+    /// below it are.
+    pub fn ownable(&self, path: &[PathElement]) -> bool {
+        !matches!(path, [PathElement::Field(name)] if name == "metadata")
+    }
+
+    /// Whether the field at `path` is left alone.
+    pub fn ignores(&self, path: &[PathElement]) -> bool {
+        let field = |i: usize| match path.get(i) {
+            Some(PathElement::Field(name)) => Some(name.as_str()),
+            _ => None,
+        };
+        match (path.len(), field(0)) {
+            (0, _) => false,
+            (_, Some("apiVersion" | "kind")) => path.len() == 1,
+            (_, Some("status")) => !self.status_only,
+            _ if self.status_only => true,
+            (2, Some("metadata")) => field(1).is_some_and(|name| SERVER_METADATA.contains(&name)),
+            _ => false,
+        }
+    }
+}

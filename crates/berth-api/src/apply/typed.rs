@@ -1,0 +1,400 @@
+//! The four walks over objects that field management is made of, each guided by a [`Schema`]
+//! and limited to a [`Scope`]:
+//!
+//! - [`Typed::field_set`]: the fields an applied configuration sets (what its manager owns);
+//! - [`Typed::compare`]: which fields one version of an object added, changed or removed;
+//! - [`Typed::merge`]: the live object with an applied configuration laid over it;
+//! - [`Typed::prune`]: the object without fields a manager stopped applying.
+//!
+//! Scalars, atomic lists and atomic objects are leaves: owned and compared whole. Objects are
+//! owned field by field; `set` and `map` lists element by element, an element of a `map` list
+//! field by field below it. An empty object or list is a leaf too, as in Kubernetes, so that
+//! `resources: {}` can be owned.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+use super::fieldpath::{FieldSet, Path, PathElement, display};
+use super::schema::{ListType, Schema, Scope};
+
+/// What one version of an object changed relative to another.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Comparison {
+    pub added: FieldSet,
+    pub modified: FieldSet,
+    pub removed: FieldSet,
+}
+
+impl Comparison {
+    /// Every path the change touched.
+    pub fn changed(&self) -> FieldSet {
+        self.added.union(&self.modified).union(&self.removed)
+    }
+}
+
+/// A list or key that a map list or set cannot hold, found in an applied configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidList {
+    pub path: String,
+    pub message: String,
+}
+
+/// How a node is walked.
+enum Shape {
+    Leaf,
+    Object,
+    List(ListType),
+}
+
+/// The walks, for one kind and one scope.
+#[derive(Debug, Clone)]
+pub struct Typed {
+    pub schema: Schema,
+    pub scope: Scope,
+}
+
+impl Typed {
+    /// How the node at `path` is walked, given its value on either side (at least one).
+    fn shape(&self, path: &[PathElement], a: Option<&Value>, b: Option<&Value>) -> Shape {
+        let sides: Vec<&Value> = a.into_iter().chain(b).collect();
+        let Some(first) = sides.first() else { return Shape::Leaf };
+        if sides.iter().any(|v| std::mem::discriminant(*v) != std::mem::discriminant(*first)) {
+            return Shape::Leaf;
+        }
+        match first {
+            Value::Object(_) if path.is_empty() => Shape::Object,
+            Value::Object(_) if self.schema.atomic_object(path) => Shape::Leaf,
+            Value::Object(_) if sides.iter().all(|v| v.as_object().is_some_and(Map::is_empty)) => {
+                Shape::Leaf
+            }
+            Value::Object(_) => Shape::Object,
+            Value::Array(_) => match self.schema.list_type(path) {
+                ListType::Atomic => Shape::Leaf,
+                _ if sides.iter().all(|v| v.as_array().is_some_and(Vec::is_empty)) => Shape::Leaf,
+                list => Shape::List(list),
+            },
+            _ => Shape::Leaf,
+        }
+    }
+
+    /// The path element of each item of a `set` or `map` list, or why there is none.
+    fn elements(&self, list: ListType, items: &[Value]) -> Result<Vec<PathElement>, String> {
+        let mut seen = HashSet::new();
+        let mut elements = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let element = match list {
+                ListType::Atomic => PathElement::Index(i),
+                ListType::Set => PathElement::value(item),
+                ListType::Map { key } => match item.get(key) {
+                    Some(value @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
+                        PathElement::key(key, value)
+                    }
+                    _ => {
+                        return Err(format!(
+                            "element {i}: associative list with keys has an element that omits key field {key:?}"
+                        ));
+                    }
+                },
+            };
+            if !seen.insert(element.clone()) {
+                return Err(format!("duplicate entries for key {}", display(&[element])));
+            }
+            elements.push(element);
+        }
+        Ok(elements)
+    }
+
+    /// The fields `config` sets: the leaves, every list element, and each empty or null field.
+    pub fn field_set(&self, config: &Value) -> Result<FieldSet, InvalidList> {
+        let mut set = FieldSet::new();
+        self.collect(config, &mut Path::new(), &mut set)?;
+        Ok(set)
+    }
+
+    fn collect(
+        &self,
+        value: &Value,
+        path: &mut Path,
+        set: &mut FieldSet,
+    ) -> Result<(), InvalidList> {
+        match (self.shape(path, Some(value), None), value) {
+            (Shape::Object, Value::Object(map)) => {
+                for (key, child) in map {
+                    path.push(PathElement::field(key));
+                    if !self.scope.ignores(path) {
+                        self.collect(child, path, set)?;
+                    }
+                    path.pop();
+                }
+            }
+            (Shape::List(list), Value::Array(items)) => {
+                let elements = self
+                    .elements(list, items)
+                    .map_err(|message| InvalidList { path: display(path), message })?;
+                for (element, item) in elements.into_iter().zip(items) {
+                    path.push(element);
+                    set.insert(path.clone());
+                    if let (ListType::Map { .. }, Value::Object(_)) = (list, item) {
+                        self.collect(item, path, set)?;
+                    }
+                    path.pop();
+                }
+            }
+            _ if self.scope.ownable(path) => set.insert(path.clone()),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The fields `new` added, changed or removed relative to `old`.
+    pub fn compare(&self, old: &Value, new: &Value) -> Comparison {
+        let mut out = Comparison::default();
+        self.compare_at(Some(old), Some(new), &mut Path::new(), &mut out);
+        out
+    }
+
+    fn compare_at(
+        &self,
+        a: Option<&Value>,
+        b: Option<&Value>,
+        path: &mut Path,
+        out: &mut Comparison,
+    ) {
+        match self.shape(path, a, b) {
+            Shape::Object => {
+                let (left, right) = (a.and_then(Value::as_object), b.and_then(Value::as_object));
+                let mut keys: Vec<&String> = left.into_iter().flat_map(Map::keys).collect();
+                let known: HashSet<&String> = keys.iter().copied().collect();
+                keys.extend(right.into_iter().flat_map(Map::keys).filter(|k| !known.contains(k)));
+                for key in keys {
+                    path.push(PathElement::field(key));
+                    if !self.scope.ignores(path) {
+                        let (x, y) =
+                            (left.and_then(|m| m.get(key)), right.and_then(|m| m.get(key)));
+                        self.compare_at(x, y, path, out);
+                    }
+                    path.pop();
+                }
+            }
+            Shape::List(list) => {
+                let left = self.indexed(list, a);
+                let right = self.indexed(list, b);
+                let (Some(left), Some(right)) = (left, right) else {
+                    return compare_leaf(a, b, path, out);
+                };
+                let left_items: HashMap<&PathElement, &Value> =
+                    left.iter().map(|(e, v)| (e, *v)).collect();
+                let right_items: HashMap<&PathElement, &Value> =
+                    right.iter().map(|(e, v)| (e, *v)).collect();
+                let only_right = right.iter().filter(|(e, _)| !left_items.contains_key(e));
+                for (element, _) in left.iter().chain(only_right) {
+                    path.push(element.clone());
+                    let (x, y) = (left_items.get(element), right_items.get(element));
+                    self.compare_at(x.copied(), y.copied(), path, out);
+                    path.pop();
+                }
+            }
+            Shape::Leaf => return compare_leaf(a, b, path, out),
+        }
+        if a.is_none() && self.scope.ownable(path) {
+            out.added.insert(path.clone());
+        }
+        if b.is_none() && self.scope.ownable(path) {
+            out.removed.insert(path.clone());
+        }
+    }
+
+    /// The items of a list with their path elements; `Some(empty)` for a missing list, `None`
+    /// when the items cannot be told apart (then the list is compared whole).
+    fn indexed<'v>(
+        &self,
+        list: ListType,
+        value: Option<&'v Value>,
+    ) -> Option<Vec<(PathElement, &'v Value)>> {
+        let Some(value) = value else { return Some(Vec::new()) };
+        let items = value.as_array()?;
+        let elements = self.elements(list, items).ok()?;
+        Some(elements.into_iter().zip(items).collect())
+    }
+
+    /// `live` with `config` laid over it: fields of `config` win, lists merge by their type,
+    /// a `null` in `config` removes the field. Nothing else is removed.
+    pub fn merge(&self, live: &Value, config: &Value) -> Value {
+        self.merge_at(Some(live), config, &mut Path::new()).unwrap_or(Value::Null)
+    }
+
+    fn merge_at(&self, live: Option<&Value>, config: &Value, path: &mut Path) -> Option<Value> {
+        if config.is_null() {
+            return None;
+        }
+        match (self.shape(path, live, Some(config)), live, config) {
+            (Shape::Object, Some(Value::Object(live)), Value::Object(config)) => {
+                let mut out = live.clone();
+                for (key, value) in config {
+                    path.push(PathElement::field(key));
+                    if !self.scope.ignores(path) {
+                        match self.merge_at(out.get(key), value, path) {
+                            Some(merged) => out.insert(key.clone(), merged),
+                            None => out.shift_remove(key),
+                        };
+                    }
+                    path.pop();
+                }
+                Some(Value::Object(out))
+            }
+            (Shape::List(list), Some(Value::Array(live)), Value::Array(config)) => {
+                Some(self.merge_list(list, live, config, path))
+            }
+            _ => Some(without_nulls(config)),
+        }
+    }
+
+    /// Merges two `set` or `map` lists. Elements only in `live` keep their place; elements of
+    /// `config` come in its order, each new one just before the shared one that follows it.
+    fn merge_list(
+        &self,
+        list: ListType,
+        live: &[Value],
+        config: &[Value],
+        path: &mut Path,
+    ) -> Value {
+        let (Ok(left), Ok(right)) = (self.elements(list, live), self.elements(list, config)) else {
+            return without_nulls(&Value::Array(config.to_vec()));
+        };
+        let in_live: HashMap<&PathElement, usize> = left.iter().zip(0..).collect();
+        let in_config: HashSet<&PathElement> = right.iter().collect();
+        let mut out = Vec::with_capacity(live.len() + config.len());
+        let mut next = 0;
+        let take = |j: usize, path: &mut Path, out: &mut Vec<Value>| {
+            path.push(right[j].clone());
+            let current = in_live.get(&right[j]).map(|&i| &live[i]);
+            out.extend(self.merge_at(current, &config[j], path));
+            path.pop();
+            current.is_some()
+        };
+        for (i, element) in left.iter().enumerate() {
+            if !in_config.contains(element) {
+                out.push(live[i].clone());
+                continue;
+            }
+            while next < config.len() {
+                next += 1;
+                if take(next - 1, path, &mut out) {
+                    break;
+                }
+            }
+        }
+        for j in next..config.len() {
+            take(j, path, &mut out);
+        }
+        Value::Array(out)
+    }
+
+    /// Removes from `object` the fields in `remove` that nothing in `owned` keeps: a member of
+    /// `remove` goes with everything below it unless something below is owned, and an object
+    /// or list that pruning left empty goes too unless it is owned itself.
+    pub fn prune(&self, object: &mut Value, remove: &FieldSet, owned: &FieldSet) {
+        if !remove.is_empty() {
+            self.prune_at(object, &mut Path::new(), remove, owned, None);
+        }
+    }
+
+    fn prune_at(
+        &self,
+        value: &mut Value,
+        path: &mut Path,
+        remove: &FieldSet,
+        owned: &FieldSet,
+        key: Option<&str>,
+    ) {
+        match value {
+            Value::Object(map) => {
+                let keys: Vec<String> =
+                    map.keys().filter(|k| Some(k.as_str()) != key).cloned().collect();
+                for name in keys {
+                    path.push(PathElement::field(&name));
+                    if !self.scope.ignores(path)
+                        && remove.touches(path)
+                        && let Some(child) = map.get_mut(&name)
+                        && self.prune_child(child, path, remove, owned, None)
+                    {
+                        map.shift_remove(&name);
+                    }
+                    path.pop();
+                }
+            }
+            Value::Array(items) => {
+                let list = self.schema.list_type(path);
+                let Ok(elements) = self.elements(list, items) else { return };
+                let key = match list {
+                    ListType::Atomic => return,
+                    ListType::Set => None,
+                    ListType::Map { key } => Some(key),
+                };
+                let mut drop = Vec::with_capacity(items.len());
+                for (element, item) in elements.into_iter().zip(items.iter_mut()) {
+                    path.push(element);
+                    drop.push(
+                        remove.touches(path) && self.prune_child(item, path, remove, owned, key),
+                    );
+                    path.pop();
+                }
+                let mut index = 0;
+                items.retain(|_| {
+                    index += 1;
+                    !drop[index - 1]
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// Prunes below `child`; returns whether the child itself goes.
+    fn prune_child(
+        &self,
+        child: &mut Value,
+        path: &mut Path,
+        remove: &FieldSet,
+        owned: &FieldSet,
+        key: Option<&str>,
+    ) -> bool {
+        if remove.contains(path) && !owned.has_below(path) {
+            return true;
+        }
+        let was_empty = is_empty_container(child);
+        self.prune_at(child, path, remove, owned, key);
+        !was_empty && is_empty_container(child) && !owned.contains(path)
+    }
+}
+
+fn compare_leaf(a: Option<&Value>, b: Option<&Value>, path: &Path, out: &mut Comparison) {
+    match (a, b) {
+        (None, Some(_)) => out.added.insert(path.clone()),
+        (Some(_), None) => out.removed.insert(path.clone()),
+        (Some(x), Some(y)) if x != y => out.modified.insert(path.clone()),
+        _ => {}
+    }
+}
+
+fn is_empty_container(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        _ => false,
+    }
+}
+
+/// `value` without the `null` fields of its objects, at any depth.
+fn without_nulls(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_nulls).collect()),
+        other => other.clone(),
+    }
+}

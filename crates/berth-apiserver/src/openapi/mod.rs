@@ -1,0 +1,149 @@
+//! OpenAPI v3: one document per group-version (`/openapi/v3/apis/apps/v1`), listed with a hash
+//! in the index (`/openapi/v3`), and the schemas behind them, which also decide which fields of a
+//! request object are unknown (`?fieldValidation=`).
+//!
+//! The schemas are Kubernetes 1.33's, generated from `k8s-openapi` ([`catalog`]), with the kinds
+//! registered in [`kinds`] and the merge extensions kubectl needs in [`lists`]; [`paths`] writes
+//! the operations (the PATCH one with `fieldValidation`, so kubectl leaves validation to us); the
+//! walk over a request object is [`fields`]. kubectl uses the documents for `explain`, for its
+//! validation check before `apply`/`create -f`, and for client-side apply's patches.
+//!
+//! The catalog and the documents are built once, on first use, and never change: they are
+//! derived from constants, so a process-wide [`OnceLock`] holds them rather than the state.
+
+mod catalog;
+mod fields;
+#[cfg(test)]
+mod fields_tests;
+mod kinds;
+mod lists;
+mod paths;
+#[cfg(test)]
+mod tests;
+
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+
+pub use catalog::Catalog;
+pub use fields::{FieldValidation, with_warnings};
+
+use crate::resources::{self, BUILTINS};
+use crate::status::ApiError;
+
+/// The group-versions served, as OpenAPI path names (`api/v1`, `apis/apps/v1`).
+pub fn group_versions() -> Vec<(String, &'static str, &'static str)> {
+    let mut out = vec![("api/v1".to_owned(), "", "v1")];
+    for group in resources::groups() {
+        for version in resources::versions(group) {
+            out.push((format!("apis/{group}/{version}"), group, version));
+        }
+    }
+    out
+}
+
+/// Every schema, built on first use.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(Catalog::build)
+}
+
+/// One group-version's document, serialized once.
+#[derive(Debug)]
+struct Document {
+    path: String,
+    body: Bytes,
+    hash: String,
+}
+
+fn documents() -> &'static [Document] {
+    static DOCUMENTS: OnceLock<Vec<Document>> = OnceLock::new();
+    DOCUMENTS.get_or_init(|| {
+        group_versions()
+            .into_iter()
+            .map(|(path, group, version)| {
+                let body = Bytes::from(build_document(catalog(), group, version).to_string());
+                let hash = hash(&body);
+                Document { path, body, hash }
+            })
+            .collect()
+    })
+}
+
+/// `/openapi/v3`: the index, with a hash per document so that clients may cache them.
+pub fn index() -> Value {
+    let paths: Map<String, Value> = documents()
+        .iter()
+        .map(|d| {
+            let url = format!("/openapi/v3/{}?hash={}", d.path, d.hash);
+            (d.path.clone(), json!({"serverRelativeURL": url}))
+        })
+        .collect();
+    json!({"paths": paths})
+}
+
+/// `/openapi/v3/<group-version path>` as served: the JSON text.
+pub fn document_json(path: &str) -> Option<Bytes> {
+    documents().iter().find(|d| d.path == path).map(|d| d.body.clone())
+}
+
+/// `/openapi/v3/<group-version path>` for the group and version.
+pub fn document(group: &str, version: &str) -> Value {
+    build_document(catalog(), group, version)
+}
+
+fn build_document(catalog: &Catalog, group: &str, version: &str) -> Value {
+    let mut paths = Map::new();
+    let mut roots = Vec::new();
+    for def in BUILTINS.iter().filter(|r| r.group == group && r.version == version) {
+        let Some(schema) = catalog.kind(def.group, def.version, def.kind) else { continue };
+        paths::add(&mut paths, def, schema);
+        roots.push(schema);
+        let answers = def.subresources.iter().filter_map(|s| s.response_kind());
+        roots.extend(answers.filter_map(|(g, v, k)| catalog.kind(g, v, k)));
+    }
+    json!({
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": "v1.32.0"},
+        "paths": paths,
+        "components": {"schemas": catalog.reachable(&roots)},
+    })
+}
+
+fn hash(body: &[u8]) -> String {
+    // FNV-1a: stable across runs and enough to tell documents apart.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in body {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016X}")
+}
+
+/// The paths of the fields of a `group/version` `kind` object that its schema does not know,
+/// e.g. `spec.foo` or `spec.template.spec.containers[0].imagee`. Kinds without a schema
+/// (custom resources) have none.
+pub fn unknown_fields(group: &str, version: &str, kind: &str, object: &Value) -> Vec<String> {
+    let mut copy = object.clone();
+    fields::walk_kind(catalog(), group, version, kind, &mut copy, false)
+}
+
+/// Removes the fields [`unknown_fields`] finds, as Kubernetes drops them when it decodes a
+/// built-in object; returns their paths.
+pub fn prune_unknown(group: &str, version: &str, kind: &str, object: &mut Value) -> Vec<String> {
+    fields::walk_kind(catalog(), group, version, kind, object, true)
+}
+
+/// Applies `?fieldValidation=` (`validation`) to a request object of `group/version` `kind`:
+/// unknown fields are dropped, and refused (`Strict`) or returned as warnings (`Warn`). For a
+/// patch, `previous` is the object it applied to, whose own unknown fields are not reported.
+pub fn check_fields(
+    validation: Option<&str>,
+    (group, version, kind): (&str, &str, &str),
+    object: &mut Value,
+    previous: Option<&Value>,
+) -> Result<Vec<String>, ApiError> {
+    let mode = FieldValidation::parse(validation)?;
+    fields::enforce(catalog(), mode, (group, version, kind), object, previous)
+}
