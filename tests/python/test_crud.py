@@ -137,8 +137,6 @@ def test_service_gets_cluster_ip_and_node_port(core, namespace):
     assert 30000 <= port.node_port <= 32767
 
 
-@pytest.mark.xfail(strict=True, reason="berth stores Secret.stringData as is instead of "
-                   "merging it into data (base64)")
 def test_secret_string_data_becomes_data(core, namespace):
     secret = client.V1Secret(metadata=client.V1ObjectMeta(name="creds"),
                              string_data={"password": "hunter2"})
@@ -207,7 +205,6 @@ def test_list_pages_with_limit_and_continue(core, namespace):
     assert pages == 3
 
 
-@pytest.mark.xfail(strict=True, reason="berth does not set metadata.remainingItemCount yet")
 def test_paged_list_counts_remaining_items(core, namespace):
     for i in range(5):
         core.create_namespaced_config_map(namespace, config_map(f"item-{i}"))

@@ -72,8 +72,6 @@ def test_watch_delivers_live_events_with_label_selector(core, namespace):
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="berth's DELETED event for an object that leaves the "
-                   "selector carries the new object; kube-apiserver sends the last matching one")
 def test_object_leaving_the_selector_is_deleted_as_it_last_matched(core, namespace):
     thread, events = watch_in_background(core.list_namespaced_config_map, namespace,
                                          label_selector="watched=yes")

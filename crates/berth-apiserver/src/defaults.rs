@@ -31,6 +31,16 @@ pub fn apply(def: &ResourceDef, object: &mut Value) {
         }
         ("", "Secret") => {
             map.entry("type").or_insert_with(|| json!("Opaque"));
+            // `stringData` is a write-only convenience: it lands in `data`, base64-encoded.
+            if let Some(Value::Object(strings)) = map.remove("stringData") {
+                use base64::Engine;
+                let data = child(map, "data");
+                for (key, value) in strings {
+                    let text = value.as_str().unwrap_or_default();
+                    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+                    data.insert(key, json!(encoded));
+                }
+            }
         }
         ("", "Service") => service_spec(child(map, "spec")),
         ("", "ReplicationController") | ("apps", "ReplicaSet") => {

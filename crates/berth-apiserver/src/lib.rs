@@ -9,12 +9,14 @@
 //! Flow of a write: URL → [`request::route`] → handler → defaults and validation
 //! ([`defaults`]) → compare-and-swap in the store ([`objects::Objects`]) → the object back.
 
+pub mod cache;
 pub mod defaults;
 pub mod discovery;
 pub mod handlers;
 pub mod meta;
 pub mod objects;
 pub mod openapi;
+pub mod protobuf;
 pub mod request;
 pub mod resources;
 pub mod services;
@@ -39,6 +41,8 @@ use crate::status::ApiError;
 pub struct ApiState {
     pub objects: Objects,
     pub config: Arc<ApiConfig>,
+    /// Serves LIST and WATCH when present (the server always starts one).
+    pub cache: Option<Arc<cache::Cache>>,
 }
 
 /// Cluster settings the API server needs.
@@ -65,7 +69,13 @@ impl ApiState {
     }
 
     pub fn with_config(store: Arc<dyn Store>, config: ApiConfig) -> Self {
-        ApiState { objects: Objects::new(store), config: Arc::new(config) }
+        ApiState { objects: Objects::new(store), config: Arc::new(config), cache: None }
+    }
+
+    /// Fills the watch cache from the store and serves lists and watches from it from now on.
+    pub async fn start_cache(&mut self) -> Result<(), berth_store::StoreError> {
+        self.cache = Some(cache::Cache::start(self.objects.store().clone()).await?);
+        Ok(())
     }
 }
 

@@ -77,6 +77,10 @@ impl ServerArgs {
             .map_err(|e| anyhow::anyhow!("--service-cidr: {e}"))?;
         let state = ApiState::with_config(store, berth_apiserver::ApiConfig { service_cidr });
         berth_apiserver::bootstrap(&state).await.context("creating the standard namespaces")?;
+        let mut state = state;
+        state.start_cache().await.context("filling the watch cache")?;
+        let mut state = state;
+        state.start_cache().await.context("filling the watch cache")?;
         let address = SocketAddr::new(self.bind_address, self.https_listen_port);
         let listener = tokio::net::TcpListener::bind(address)
             .await

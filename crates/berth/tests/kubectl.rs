@@ -545,3 +545,67 @@ fn kubectl_explain_and_strict_validation() {
     assert_eq!(container["image"], "nginx:1.26");
     assert_eq!(container["ports"][0]["containerPort"], 80);
 }
+
+/// kubectl's create generators send protobuf bodies (`application/vnd.kubernetes.protobuf`)
+/// and never retry with JSON after a 415: each must be stored as the JSON it stands for.
+#[test]
+fn kubectl_create_generators_send_protobuf() {
+    let server = server(&[]);
+    let created =
+        server.kubectl(&["create", "namespace", "demo", "-v=8"]).expect("kubectl create namespace");
+    let log = String::from_utf8_lossy(&created.stderr);
+    assert!(created.status.success(), "{log}\nserver log:\n{}", server.log());
+    assert!(
+        log.contains("Content-Type: application/vnd.kubernetes.protobuf"),
+        "kubectl did not send protobuf:\n{log}"
+    );
+    assert_eq!(json(&server, &["get", "namespace", "demo"])["status"]["phase"], "Active");
+
+    ok(
+        &server,
+        &["create", "deployment", "web", "--image=nginx:1.27", "--replicas=2", "-n", "demo"],
+    );
+    let web = json(&server, &["get", "deployment", "web", "-n", "demo"]);
+    assert_eq!(web["spec"]["replicas"], 2);
+    assert_eq!(web["spec"]["selector"]["matchLabels"]["app"], "web");
+    let pod = &web["spec"]["template"];
+    assert_eq!(pod["metadata"]["labels"]["app"], "web");
+    assert_eq!(pod["spec"]["containers"][0]["image"], "nginx:1.27");
+    assert_eq!(pod["spec"]["containers"][0]["name"], "nginx");
+    ok(&server, &["create", "deployment", "idle", "--image=nginx:1.27", "--replicas=0"]);
+    let idle = json(&server, &["get", "deployment", "idle"]);
+    assert_eq!(idle["spec"]["replicas"], 0, "a *int32 set to 0 stays 0");
+
+    ok(&server, &["create", "configmap", "c", "--from-literal=a=b"]);
+    assert_eq!(json(&server, &["get", "configmap", "c"])["data"]["a"], "b");
+    ok(&server, &["create", "secret", "generic", "s", "--from-literal=p=q"]);
+    let secret = json(&server, &["get", "secret", "s"]);
+    assert_eq!(secret["data"]["p"], "cQ==");
+    assert_eq!(secret["type"], "Opaque");
+    ok(&server, &["create", "serviceaccount", "sa1"]);
+    assert_eq!(json(&server, &["get", "serviceaccount", "sa1"])["metadata"]["name"], "sa1");
+
+    ok(&server, &["create", "job", "j", "--image=busybox", "--", "echo", "hi"]);
+    let job = json(&server, &["get", "job", "j"]);
+    let container = &job["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(container["image"], "busybox");
+    assert_eq!(container["command"], serde_json::json!(["echo", "hi"]));
+    assert_eq!(job["spec"]["template"]["spec"]["restartPolicy"], "Never");
+
+    ok(
+        &server,
+        &["create", "cronjob", "cj", "--image=busybox", "--schedule=*/5 * * * *", "--", "date"],
+    );
+    let cron_job = json(&server, &["get", "cronjob", "cj"]);
+    assert_eq!(cron_job["spec"]["schedule"], "*/5 * * * *");
+    let template = &cron_job["spec"]["jobTemplate"]["spec"]["template"]["spec"];
+    assert_eq!(template["containers"][0]["command"], serde_json::json!(["date"]));
+
+    ok(&server, &["create", "service", "clusterip", "svc", "--tcp=80:8080"]);
+    let service = json(&server, &["get", "service", "svc"]);
+    assert_eq!(service["spec"]["type"], "ClusterIP");
+    assert_eq!(service["spec"]["ports"][0]["port"], 80);
+    assert_eq!(service["spec"]["ports"][0]["targetPort"], 8080);
+    assert_eq!(service["spec"]["ports"][0]["protocol"], "TCP");
+    assert_eq!(service["spec"]["selector"]["app"], "svc");
+}

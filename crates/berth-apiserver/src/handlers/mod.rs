@@ -131,6 +131,7 @@ async fn read_body(ctx: &Ctx, body: Body) -> Result<Value, ApiError> {
     let raw = read_raw(ctx, body).await?;
     match content_type.as_str() {
         "" | "application/json" | "*/*" => decode_json(&raw),
+        crate::protobuf::MEDIA_TYPE => crate::protobuf::decode(&raw, ctx.target.def),
         other => Err(ApiError::unsupported_media_type(other)),
     }
 }
@@ -145,9 +146,12 @@ pub(crate) fn decode_json(raw: &[u8]) -> Result<Value, ApiError> {
     Ok(value)
 }
 
-/// A response whose body is JSON already encoded.
-pub(crate) fn bytes_response(code: StatusCode, body: Vec<u8>) -> Response {
-    let mut response = (code, body).into_response();
+/// A JSON response whose body is produced while it is sent.
+pub(crate) fn streamed_response(
+    code: StatusCode,
+    chunks: impl futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + 'static,
+) -> Response {
+    let mut response = (code, Body::from_stream(chunks)).into_response();
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));

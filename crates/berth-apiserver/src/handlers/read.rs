@@ -235,34 +235,116 @@ pub(crate) async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
     let filter = Filter::from_query(ctx)?;
     let def = ctx.target.def;
     if let Some(include) = table_request(ctx) {
-        let listed = list_items(ctx, &filter).await?;
+        let listed = match cached_list(ctx, &filter).await? {
+            Some(page) => {
+                let items =
+                    page.items.iter().filter_map(|r| serde_json::from_slice(r).ok()).collect();
+                Listed { items, revision: page.revision, next: page.next }
+            }
+            None => list_items(ctx, &filter).await?,
+        };
         let rv = listed.revision.to_string();
         let next = listed.next.as_deref();
         let table = table::table(def, &listed.items, &rv, next, include, now(), true);
         return Ok(json_response(StatusCode::OK, &table));
     }
-    let (items, revision, next) = collect(ctx, &filter, Items::Raw(Vec::new())).await?;
-    let Items::Raw(items) = items else {
-        return Err(ApiError::internal("a raw list came back parsed"));
+    let page = match cached_list(ctx, &filter).await? {
+        Some(page) => page,
+        None => {
+            let (items, revision, next) = collect(ctx, &filter, Items::Raw(Vec::new())).await?;
+            let Items::Raw(items) = items else {
+                return Err(ApiError::internal("a raw list came back parsed"));
+            };
+            let items = items.into_iter().map(bytes::Bytes::from).collect();
+            RawPage { items, revision, next, remaining: None }
+        }
     };
+    let RawPage { items, revision, next, remaining } = page;
     let mut metadata = json!({"resourceVersion": revision.to_string()});
     if let Some(next) = next {
         metadata["continue"] = json!(next);
     }
-    let head = json!({"kind": format!("{}List", def.kind), "apiVersion": def.api_version(), "metadata": metadata});
-    let head = head.to_string();
-    let size = items.iter().map(|i| i.len() + 1).sum::<usize>() + head.len() + 16;
-    let mut body = Vec::with_capacity(size);
-    body.extend_from_slice(&head.as_bytes()[..head.len() - 1]);
-    body.extend_from_slice(b",\"items\":[");
-    for (index, item) in items.iter().enumerate() {
-        if index > 0 {
-            body.push(b',');
-        }
-        body.extend_from_slice(item);
+    if let Some(remaining) = remaining {
+        metadata["remainingItemCount"] = json!(remaining);
     }
-    body.extend_from_slice(b"]}");
-    Ok(super::bytes_response(StatusCode::OK, body))
+    let head = json!({"kind": format!("{}List", def.kind), "apiVersion": def.api_version(), "metadata": metadata});
+    let mut head = head.to_string().into_bytes();
+    head.pop();
+    head.extend_from_slice(b",\"items\":[");
+    Ok(super::streamed_response(StatusCode::OK, list_chunks(head, items)))
+}
+
+/// The body of a list, built lazily in chunks of about 64 KiB from the items' shared bytes, so
+/// that a large list never sits in memory twice.
+fn list_chunks(
+    head: Vec<u8>,
+    items: Vec<bytes::Bytes>,
+) -> impl futures_util::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send {
+    const CHUNK_BYTES: usize = 64 * 1024;
+    let state = (Some(head), items.into_iter().enumerate(), false);
+    futures_util::stream::unfold(state, |(head, mut items, done)| async move {
+        if done {
+            return None;
+        }
+        let mut chunk = head.unwrap_or_default();
+        let mut finished = false;
+        while chunk.len() < CHUNK_BYTES {
+            match items.next() {
+                Some((index, item)) => {
+                    if index > 0 {
+                        chunk.push(b',');
+                    }
+                    chunk.extend_from_slice(&item);
+                }
+                None => {
+                    chunk.extend_from_slice(b"]}");
+                    finished = true;
+                    break;
+                }
+            }
+        }
+        Some((Ok(bytes::Bytes::from(chunk)), (None, items, finished)))
+    })
+}
+
+/// A list served by the watch cache: every form except an exact revision and a continue token
+/// (those read the store at their revision). A current read first waits until the cache holds
+/// every acknowledged write; when it cannot catch up in time the store answers instead.
+async fn cached_list(ctx: &Ctx, filter: &Filter) -> Result<Option<RawPage>, ApiError> {
+    let Some(cache) = &ctx.state.cache else { return Ok(None) };
+    let continues = ctx.query.get("continue").is_some_and(|c| !c.is_empty());
+    if continues || ctx.query.get("resourceVersionMatch") == Some("Exact") {
+        return Ok(None);
+    }
+    let wait = std::time::Duration::from_secs(3);
+    let current = match ctx.query.get("resourceVersion").filter(|v| !v.is_empty()) {
+        None => cache.wait_current(wait).await,
+        Some("0") => true,
+        Some(rv) => {
+            let revision: Revision = rv
+                .parse()
+                .map_err(|_| ApiError::bad_request(format!("invalid resource version {rv:?}")))?;
+            cache.wait_for(revision, wait).await
+        }
+    };
+    if !current {
+        return Ok(None);
+    }
+    let limit = ctx.query.number("limit")?.filter(|l| *l > 0).map(|l| l as usize);
+    let prefix = filter.prefix(ctx.target.def, ctx.namespace());
+    let listed = cache.list(&prefix, None, limit, &|entry| filter.matches(&entry.view));
+    let next = listed.next.map(|start| Continue { revision: listed.revision, start }.encode());
+    let items = listed.entries.iter().map(|e| e.raw.clone()).collect();
+    let remaining = listed.remaining.filter(|_| filter.is_everything());
+    Ok(Some(RawPage { items, revision: listed.revision, next, remaining }))
+}
+
+/// A list page as the JSON of its items.
+pub(crate) struct RawPage {
+    items: Vec<bytes::Bytes>,
+    revision: Revision,
+    next: Option<String>,
+    remaining: Option<usize>,
 }
 
 /// The `autoscaling/v1` `Scale` view of a workload.

@@ -1,0 +1,378 @@
+//! The watch cache: every object under `/registry/` in memory, fed by one store watch, so that
+//! LIST and WATCH do not go to the store.
+//!
+//! Start at [`Cache::start`]: one paged list of the whole registry at a single revision, then a
+//! watch from the revision after it. Each object is kept as the JSON a client receives (with its
+//! `resourceVersion`) plus a small "view" (name, namespace, labels and the fields a field
+//! selector may name) to match selectors without parsing the object. A window of recent events
+//! lets watches resume from a resourceVersion without the store.
+//!
+//! Consistency: a read that must be current first asks the store for its revision and waits
+//! until the cache has applied every event up to it ([`Cache::wait_for`]), so a client never
+//! lists an older state than a write it saw acknowledged. When the cache cannot answer (a
+//! revision older than its window, an exact revision, a continue token), callers read the store.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use berth_store::{EventKind, ListOptions, Revision, Store, StoreError};
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+use tokio::sync::{broadcast, watch};
+
+use crate::objects;
+
+/// Recent events kept for watches that resume from a resourceVersion.
+const WINDOW: usize = 10_000;
+/// Events queued for live watchers before a slow one is sent back to the window.
+const BROADCAST: usize = 16_384;
+/// Keys per page of the initial list.
+const PAGE: usize = 1000;
+
+/// One object as the cache holds it.
+#[derive(Debug)]
+pub struct Entry {
+    pub key: String,
+    pub revision: Revision,
+    /// The object's JSON, `resourceVersion` included (shared, never copied per request).
+    pub raw: bytes::Bytes,
+    /// What selectors look at: metadata name, namespace and labels, and selectable fields.
+    pub view: Value,
+}
+
+impl Entry {
+    fn from_kv(kv: &berth_store::KeyValue) -> Option<Entry> {
+        let raw = match objects::raw_with_revision(kv) {
+            Some(raw) => raw,
+            None => objects::decode(kv).ok()?.object.to_string().into_bytes(),
+        };
+        let object: Value = serde_json::from_slice(&raw).ok()?;
+        Some(Entry {
+            key: kv.key.clone(),
+            revision: kv.mod_revision,
+            view: view_of(&kv.key, &object),
+            raw: raw.into(),
+        })
+    }
+
+    /// The whole object, parsed.
+    pub fn object(&self) -> Option<Value> {
+        serde_json::from_slice(&self.raw).ok()
+    }
+
+    /// The object with another `resourceVersion` (a DELETED event carries the deletion's).
+    pub fn object_at(&self, revision: Revision) -> Option<Value> {
+        let mut object = self.object()?;
+        objects::set_resource_version(&mut object, revision);
+        Some(object)
+    }
+}
+
+/// The parts of an object that label and field selectors read.
+fn view_of(key: &str, object: &Value) -> Value {
+    let mut view = Map::new();
+    let mut meta = Map::new();
+    for field in ["name", "namespace", "labels"] {
+        if let Some(value) = object.pointer(&format!("/metadata/{field}")) {
+            meta.insert(field.into(), value.clone());
+        }
+    }
+    view.insert("metadata".into(), Value::Object(meta));
+    let mut parts = key.trim_start_matches("/registry/").split('/');
+    let group = parts.next().map(|g| if g == "core" { "" } else { g }).unwrap_or_default();
+    let resource = parts.next().unwrap_or_default();
+    // Some selectable fields are computed from others (an event's `source` reads
+    // `source.component`, a job's `status.successful` reads `status.succeeded`, a pod's
+    // `status.podIP` falls back to `status.podIPs`): keep what they read too.
+    const READ_BY_COMPUTED: &[&str] = &[
+        "source",
+        "reportingController",
+        "reportingComponent",
+        "status.succeeded",
+        "status.podIPs",
+    ];
+    let fields = berth_api::selector::supported_fields(group, resource);
+    for field in fields.iter().chain(READ_BY_COMPUTED) {
+        let path: Vec<&str> = field.split('.').collect();
+        let mut source = Some(object);
+        for part in &path {
+            source = source.and_then(|v| v.get(part));
+        }
+        if let Some(value) = source {
+            insert_path(&mut view, &path, value.clone());
+        }
+    }
+    Value::Object(view)
+}
+
+fn insert_path(map: &mut Map<String, Value>, path: &[&str], value: Value) {
+    match path {
+        [] => {}
+        [last] => {
+            map.insert((*last).to_owned(), value);
+        }
+        [first, rest @ ..] => {
+            let child = map.entry(*first).or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(child) = child {
+                insert_path(child, rest, value);
+            }
+        }
+    }
+}
+
+/// A change, as watchers see it.
+#[derive(Debug)]
+pub struct CacheEvent {
+    pub revision: Revision,
+    pub key: String,
+    pub kind: EventKind,
+    pub now: Option<Arc<Entry>>,
+    pub before: Option<Arc<Entry>>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// Every event up to this revision is applied.
+    revision: Revision,
+    objects: BTreeMap<String, Arc<Entry>>,
+    window: VecDeque<Arc<CacheEvent>>,
+    /// The window holds every event after this revision.
+    oldest: Revision,
+}
+
+/// The cache of one store.
+#[derive(Debug)]
+pub struct Cache {
+    store: Arc<dyn Store>,
+    state: RwLock<State>,
+    events: broadcast::Sender<Arc<CacheEvent>>,
+    applied: watch::Sender<Revision>,
+}
+
+/// Why the cache cannot serve a watch.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Unserved {
+    /// The revision is older than the window: the store may still have it.
+    TooOld,
+}
+
+/// A cache watch: the events after `from` from the window, then live ones.
+#[derive(Debug)]
+pub struct CacheWatch {
+    pub replay: Vec<Arc<CacheEvent>>,
+    pub live: broadcast::Receiver<Arc<CacheEvent>>,
+    /// Events at or below this revision are in `replay` (or older): skip them when live.
+    pub through: Revision,
+}
+
+/// One page of a cached list.
+#[derive(Debug)]
+pub struct CachedList {
+    pub entries: Vec<Arc<Entry>>,
+    pub revision: Revision,
+    /// The key to continue from (at `revision`, through the store), when more remain.
+    pub next: Option<String>,
+    /// How many objects remain after this page, when every object was kept.
+    pub remaining: Option<usize>,
+}
+
+impl Cache {
+    /// Lists the registry, starts following it, and returns once the cache is complete.
+    pub async fn start(store: Arc<dyn Store>) -> Result<Arc<Cache>, StoreError> {
+        let (events, _) = broadcast::channel(BROADCAST);
+        let (applied, _) = watch::channel(0);
+        let cache =
+            Arc::new(Cache { store, state: RwLock::new(State::default()), events, applied });
+        let revision = cache.load().await?;
+        let follower = cache.clone();
+        tokio::spawn(async move { follower.follow(revision).await });
+        Ok(cache)
+    }
+
+    /// Replaces the contents with a fresh list; returns the revision it was read at.
+    async fn load(&self) -> Result<Revision, StoreError> {
+        let mut objects = BTreeMap::new();
+        let mut options = ListOptions { limit: Some(PAGE), ..ListOptions::prefix("/registry/") };
+        let revision = loop {
+            let page = self.store.list(&options).await?;
+            for kv in &page.kvs {
+                if let Some(entry) = Entry::from_kv(kv) {
+                    objects.insert(kv.key.clone(), Arc::new(entry));
+                }
+            }
+            options.revision = Some(page.revision);
+            match page.continue_key() {
+                Some(next) => options.start = Some(next),
+                None => break page.revision,
+            }
+        };
+        if let Ok(mut state) = self.state.write() {
+            *state = State { revision, objects, window: VecDeque::new(), oldest: revision };
+        }
+        self.applied.send_replace(revision);
+        Ok(revision)
+    }
+
+    /// Applies the store's events forever; after a broken watch, lists again.
+    async fn follow(self: Arc<Self>, mut revision: Revision) {
+        loop {
+            match self.store.watch("/registry/", revision + 1).await {
+                Ok(mut stream) => {
+                    while let Some(item) = stream.next().await {
+                        match item {
+                            Ok(event) => revision = self.apply(event),
+                            Err(error) => {
+                                tracing::warn!(%error, "watch cache: the store watch ended");
+                                break;
+                            }
+                        }
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "watch cache: cannot watch the store"),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            // Whatever happened in between is in a fresh list; live watchers start over.
+            match self.load().await {
+                Ok(fresh) => revision = fresh,
+                Err(error) => tracing::warn!(%error, "watch cache: cannot list the store"),
+            }
+        }
+    }
+
+    fn apply(&self, event: berth_store::Event) -> Revision {
+        let revision = event.revision();
+        let key = event.kv.key.clone();
+        let Ok(mut state) = self.state.write() else { return revision };
+        let before = state.objects.get(&key).cloned();
+        let now = match event.kind {
+            EventKind::Delete => {
+                state.objects.remove(&key);
+                None
+            }
+            EventKind::Create | EventKind::Update => {
+                let entry = Entry::from_kv(&event.kv).map(Arc::new);
+                match &entry {
+                    Some(entry) => state.objects.insert(key.clone(), entry.clone()),
+                    None => state.objects.remove(&key),
+                };
+                entry
+            }
+        };
+        let change = Arc::new(CacheEvent { revision, key, kind: event.kind, now, before });
+        state.window.push_back(change.clone());
+        while state.window.len() > WINDOW {
+            if let Some(old) = state.window.pop_front() {
+                state.oldest = old.revision;
+            }
+        }
+        state.revision = revision;
+        // Sent under the lock, so that a new watcher sees each event once: in its replay or
+        // live.
+        let _ = self.events.send(change);
+        drop(state);
+        self.applied.send_replace(revision);
+        revision
+    }
+
+    /// The revision every applied event has reached.
+    pub fn revision(&self) -> Revision {
+        *self.applied.borrow()
+    }
+
+    /// Waits until the cache has applied `revision`; false after `timeout`.
+    pub async fn wait_for(&self, revision: Revision, timeout: Duration) -> bool {
+        let mut applied = self.applied.subscribe();
+        tokio::time::timeout(timeout, applied.wait_for(|r| *r >= revision))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// Waits until the cache holds every write the store has acknowledged.
+    pub async fn wait_current(&self, timeout: Duration) -> bool {
+        match self.store.current_revision().await {
+            Ok(revision) => self.wait_for(revision, timeout).await,
+            Err(_) => false,
+        }
+    }
+
+    /// Objects under `prefix` from `start`, matching `keep`, at most `limit`.
+    pub fn list(
+        &self,
+        prefix: &str,
+        start: Option<&str>,
+        limit: Option<usize>,
+        keep: &dyn Fn(&Entry) -> bool,
+    ) -> CachedList {
+        let Ok(state) = self.state.read() else {
+            return CachedList { entries: Vec::new(), revision: 0, next: None, remaining: None };
+        };
+        let from = start.filter(|s| *s > prefix).unwrap_or(prefix).to_owned();
+        let mut entries = Vec::new();
+        let mut next = None;
+        let mut skipped = false;
+        let range = state.objects.range::<String, _>((Bound::Included(&from), Bound::Unbounded));
+        let mut range = range.take_while(|(key, _)| key.starts_with(prefix));
+        for (key, entry) in range.by_ref() {
+            if limit.is_some_and(|l| entries.len() >= l) {
+                next = Some(key.clone());
+                break;
+            }
+            if keep(entry) {
+                entries.push(entry.clone());
+            } else {
+                skipped = true;
+            }
+        }
+        let remaining = (next.is_some() && !skipped).then(|| 1 + range.count());
+        CachedList { entries, revision: state.revision, next, remaining }
+    }
+
+    /// A watch from after `from`, when the window still holds it.
+    pub fn watch(&self, prefix: &str, from: Revision) -> Result<CacheWatch, Unserved> {
+        let Ok(state) = self.state.read() else { return Err(Unserved::TooOld) };
+        if from < state.oldest {
+            return Err(Unserved::TooOld);
+        }
+        let live = self.events.subscribe();
+        let replay = state
+            .window
+            .iter()
+            .filter(|e| e.revision > from && e.key.starts_with(prefix))
+            .cloned()
+            .collect();
+        Ok(CacheWatch { replay, live, through: state.revision.max(from) })
+    }
+
+    /// The window's events after `from` under `prefix`, for a watcher that fell behind.
+    pub fn since(&self, prefix: &str, from: Revision) -> Result<Vec<Arc<CacheEvent>>, Unserved> {
+        let Ok(state) = self.state.read() else { return Err(Unserved::TooOld) };
+        if from < state.oldest {
+            return Err(Unserved::TooOld);
+        }
+        Ok(state
+            .window
+            .iter()
+            .filter(|e| e.revision > from && e.key.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+
+    /// A snapshot of every object under `prefix` and the revision it is at, for a watch that
+    /// starts with the current state.
+    pub fn snapshot(&self, prefix: &str) -> (Vec<Arc<Entry>>, CacheWatch) {
+        let state = match self.state.read() {
+            Ok(state) => state,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let live = self.events.subscribe();
+        let entries = state
+            .objects
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(|(key, _)| key.starts_with(prefix))
+            .map(|(_, e)| e.clone())
+            .collect();
+        (entries, CacheWatch { replay: Vec::new(), live, through: state.revision })
+    }
+}
