@@ -85,8 +85,6 @@ def test_raw_apply_creates_with_201_then_updates_with_200(api_client, core, name
     assert core.read_namespaced_config_map("raw", namespace).data == {"answer": "43"}
 
 
-@pytest.mark.xfail(strict=True, reason="berth parses apply-patch+yaml bodies as JSON only: "
-                   "400 'the patch is not valid JSON'")
 def test_raw_apply_with_a_yaml_text_body(api_client, core, namespace):
     manifest = """\
 apiVersion: v1
@@ -102,12 +100,14 @@ data:
     assert core.read_namespaced_config_map("from-yaml", namespace).data == {"answer": "42"}
 
 
-def test_apply_without_field_manager_is_400(api_client, namespace):
+def test_apply_without_field_manager_is_invalid(api_client, namespace):
+    # kube-apiserver validates PatchOptions: a missing fieldManager is 422 Invalid.
     path = f"/api/v1/namespaces/{namespace}/configmaps/no-manager"
     status, answer = raw_apply(
         api_client, path, "{apiVersion: v1, kind: ConfigMap, metadata: {name: no-manager}}"
     )
-    assert (status, answer["reason"]) == (400, "BadRequest")
+    assert (status, answer["reason"]) == (422, "Invalid")
+    assert "fieldManager" in answer["message"]
 
 
 def test_apply_records_its_field_manager(api_client, apps, namespace):

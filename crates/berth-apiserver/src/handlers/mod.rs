@@ -131,9 +131,28 @@ async fn read_body(ctx: &Ctx, body: Body) -> Result<Value, ApiError> {
     let raw = read_raw(ctx, body).await?;
     match content_type.as_str() {
         "" | "application/json" | "*/*" => decode_json(&raw),
+        "application/yaml" => decode_yaml(&raw),
         crate::protobuf::MEDIA_TYPE => crate::protobuf::decode(&raw, ctx.target.def),
         other => Err(ApiError::unsupported_media_type(other)),
     }
+}
+
+/// Parses a YAML (or JSON, which is YAML) document that must be an object.
+pub(crate) fn decode_yaml(raw: &[u8]) -> Result<Value, ApiError> {
+    // JSON first: it is what kubectl sends, and the faster parser.
+    if let Ok(value) = serde_json::from_slice::<Value>(raw) {
+        return if value.is_object() {
+            Ok(value)
+        } else {
+            Err(ApiError::bad_request("the request body must be an object"))
+        };
+    }
+    let value: Value = serde_norway::from_slice(raw)
+        .map_err(|e| ApiError::bad_request(format!("the request body is not valid YAML: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request("the request body must be an object"));
+    }
+    Ok(value)
 }
 
 /// Parses a JSON document that must be an object.

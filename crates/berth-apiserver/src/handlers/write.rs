@@ -410,8 +410,12 @@ pub(crate) async fn patch(
     content_type: &str,
     raw: bytes::Bytes,
 ) -> Result<Response, ApiError> {
-    let mut document: Value = serde_json::from_slice(&raw)
-        .map_err(|e| ApiError::bad_request(format!("the patch is not valid JSON: {e}")))?;
+    let mut document: Value = if content_type == "application/apply-patch+yaml" {
+        super::decode_yaml(&raw)?
+    } else {
+        serde_json::from_slice(&raw)
+            .map_err(|e| ApiError::bad_request(format!("the patch is not valid JSON: {e}")))?
+    };
     let kind = match content_type {
         "application/json-patch+json" => PatchKind::Json,
         "application/merge-patch+json" => PatchKind::Merge,
