@@ -82,6 +82,10 @@ impl FieldSelector {
             if field.is_empty() {
                 return Err(fail(format!("term {term:?} has no field name")));
             }
+            // `a! =b` would print as `a!=b`, which selects something else.
+            if field.ends_with('!') {
+                return Err(fail(format!("term {term:?}: a field name cannot end with '!'")));
+            }
             let value = unescape_value(raw).map_err(|e| fail(format!("term {term:?}: {e}")))?;
             requirements.push(FieldRequirement { field: field.to_owned(), negated, value });
         }

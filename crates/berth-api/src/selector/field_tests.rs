@@ -75,6 +75,21 @@ fn rejects_malformed_selectors() {
     }
 }
 
+/// Found by the `selectors` fuzz target: `a! =b` trimmed to the field `a!`, which printed as
+/// `a!=b`, a different selector.
+#[test]
+fn a_field_name_ending_in_bang_is_refused_rather_than_printed_as_not_equals() {
+    for input in ["a! =b", "a! ==b", "! =b"] {
+        match FieldSelector::parse(input) {
+            Err(SelectorError::InvalidFieldSelector { reason, .. }) => {
+                assert!(reason.ends_with("a field name cannot end with '!'"), "{input:?}: {reason}");
+            }
+            other => panic!("{input:?} gave {other:?}"),
+        }
+    }
+    assert_eq!(parse("a!b =c").to_string(), "a!b=c");
+}
+
 #[test]
 fn escaping_round_trips_any_value() {
     for value in [r"\", ",", "=", r"a\,b=c\\", "", "plain", "=,\\,="] {
