@@ -82,7 +82,10 @@ fn a_field_name_ending_in_bang_is_refused_rather_than_printed_as_not_equals() {
     for input in ["a! =b", "a! ==b", "! =b"] {
         match FieldSelector::parse(input) {
             Err(SelectorError::InvalidFieldSelector { reason, .. }) => {
-                assert!(reason.ends_with("a field name cannot end with '!'"), "{input:?}: {reason}");
+                assert!(
+                    reason.ends_with("a field name cannot end with '!'"),
+                    "{input:?}: {reason}"
+                );
             }
             other => panic!("{input:?} gave {other:?}"),
         }
