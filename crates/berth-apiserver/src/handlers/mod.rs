@@ -147,12 +147,47 @@ pub(crate) fn decode_yaml(raw: &[u8]) -> Result<Value, ApiError> {
             Err(ApiError::bad_request("the request body must be an object"))
         };
     }
+    // The YAML parser recurses per level of nesting: refuse deep documents before it sees
+    // them (JSON's parser stops at 128 levels on its own).
+    if yaml_depth(raw) > MAX_YAML_DEPTH {
+        return Err(ApiError::bad_request(format!(
+            "the request body is nested more than {MAX_YAML_DEPTH} levels deep"
+        )));
+    }
     let value: Value = serde_norway::from_slice(raw)
         .map_err(|e| ApiError::bad_request(format!("the request body is not valid YAML: {e}")))?;
     if !value.is_object() {
         return Err(ApiError::bad_request("the request body must be an object"));
     }
     Ok(value)
+}
+
+/// The deepest nesting a YAML body may have, as JSON's parser allows.
+const MAX_YAML_DEPTH: usize = 128;
+
+/// An upper bound of a YAML document's nesting: open flow brackets (counted inside quoted
+/// strings too, so that no quoting trick hides them; JSON in a string is balanced) plus block
+/// indentation (each level indents at least one column).
+fn yaml_depth(raw: &[u8]) -> usize {
+    let (mut flow, mut deepest, mut indent, mut line_start) = (0usize, 0, 0, true);
+    for &byte in raw {
+        if line_start && (byte == b' ' || byte == b'-') {
+            indent += 1;
+            continue;
+        }
+        line_start = false;
+        match byte {
+            b'{' | b'[' => flow += 1,
+            b'}' | b']' => flow = flow.saturating_sub(1),
+            b'\n' => {
+                line_start = true;
+                indent = 0;
+            }
+            _ => {}
+        }
+        deepest = deepest.max(flow + indent);
+    }
+    deepest
 }
 
 /// Parses a JSON document that must be an object.
