@@ -2,14 +2,16 @@
 //! on top of the cluster store.
 //!
 //! Start at [`router`]: `/api…` and `/apis…` go to [`handlers::serve`], which parses the URL
-//! against the resource table ([`resources::BUILTINS`]) and dispatches by verb; discovery and
-//! OpenAPI documents are built from the same table. Objects are JSON values stored under
+//! against the resource table ([`resources::BUILTINS`]) and the custom resources of
+//! established CRDs ([`crds::Crds`]) and dispatches by verb; discovery and OpenAPI documents
+//! are built from the same two. Objects are JSON values stored under
 //! `/registry/<group>/<resource>/…`; `resourceVersion` is the store's revision.
 //!
 //! Flow of a write: URL → [`request::route`] → handler → defaults and validation
 //! ([`defaults`]) → compare-and-swap in the store ([`objects::Objects`]) → the object back.
 
 pub mod cache;
+pub mod crds;
 pub mod defaults;
 pub mod discovery;
 pub mod handlers;
@@ -43,6 +45,8 @@ pub struct ApiState {
     pub config: Arc<ApiConfig>,
     /// Serves LIST and WATCH when present (the server always starts one).
     pub cache: Option<Arc<cache::Cache>>,
+    /// The custom resources served (kept current by [`crds::sync::run`]).
+    pub crds: crds::Crds,
 }
 
 /// Cluster settings the API server needs.
@@ -69,7 +73,12 @@ impl ApiState {
     }
 
     pub fn with_config(store: Arc<dyn Store>, config: ApiConfig) -> Self {
-        ApiState { objects: Objects::new(store), config: Arc::new(config), cache: None }
+        ApiState {
+            objects: Objects::new(store),
+            config: Arc::new(config),
+            cache: None,
+            crds: crds::Crds::default(),
+        }
     }
 
     /// Fills the watch cache from the store and serves lists and watches from it from now on.
@@ -146,12 +155,12 @@ async fn readyz(State(state): State<ApiState>) -> Response {
     }
 }
 
-async fn openapi_index() -> Response {
-    handlers::json_response(StatusCode::OK, &openapi::index())
+async fn openapi_index(State(state): State<ApiState>) -> Response {
+    handlers::json_response(StatusCode::OK, &openapi::index_with(&state.crds))
 }
 
-async fn openapi_document(Path(path): Path<String>) -> Response {
-    match openapi::document_json(&path) {
+async fn openapi_document(State(state): State<ApiState>, Path(path): Path<String>) -> Response {
+    match openapi::document_json_with(&path, &state.crds) {
         Some(body) => {
             let mut response = (StatusCode::OK, body).into_response();
             let headers = response.headers_mut();
@@ -164,8 +173,10 @@ async fn openapi_document(Path(path): Path<String>) -> Response {
 }
 
 /// Creates the namespaces every cluster has (`default`, `kube-system`, `kube-public`,
-/// `kube-node-lease`) when they are missing.
+/// `kube-node-lease`) when they are missing, and serves the custom resources of the stored
+/// CRDs.
 pub async fn bootstrap(state: &ApiState) -> Result<(), ApiError> {
+    state.crds.load(&state.objects).await?;
     let def = resources::find("", "v1", "namespaces").ok_or_else(ApiError::no_route)?;
     for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
         match state.objects.get(def, None, name).await {

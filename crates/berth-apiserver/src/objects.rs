@@ -1,6 +1,7 @@
 //! API objects on top of the store: storage keys, JSON encoding, and `resourceVersion` as the
 //! store's `mod_revision`. An object is stored without its `resourceVersion`; every read puts
-//! the revision of its last write back in.
+//! the revision of its last write back in. A custom resource is stored with the `apiVersion`
+//! of its storage version and read back with the one of the version asked for.
 
 use std::sync::Arc;
 
@@ -60,7 +61,9 @@ impl Objects {
             .get(&Self::key(def, namespace, name))
             .await
             .map_err(|e| ApiError::from_store(e, def, name))?;
-        decode(&kv)
+        let mut stored = decode(&kv)?;
+        crate::crds::convert(def, &mut stored.object);
+        Ok(stored)
     }
 
     pub async fn create(
@@ -70,7 +73,7 @@ impl Objects {
         name: &str,
         object: &Value,
     ) -> Result<Stored, ApiError> {
-        let value = encode(object)?;
+        let value = encode(&in_storage(def, object))?;
         let kv = self
             .store
             .create(&Self::key(def, namespace, name), value)
@@ -89,7 +92,7 @@ impl Objects {
         object: &Value,
         expected: Revision,
     ) -> Result<Result<Stored, StoreError>, ApiError> {
-        let value = encode(object)?;
+        let value = encode(&in_storage(def, object))?;
         match self.store.update(&Self::key(def, namespace, name), value, expected).await {
             Ok(kv) => Ok(Ok(with_revision(object.clone(), kv.mod_revision)?)),
             Err(conflict @ StoreError::Conflict { .. }) => Ok(Err(conflict)),
@@ -141,9 +144,22 @@ pub fn set_resource_version(object: &mut Value, revision: Revision) {
     }
 }
 
+/// The object as stored: a custom resource with its storage version's `apiVersion`.
+fn in_storage<'a>(def: &ResourceDef, object: &'a Value) -> std::borrow::Cow<'a, Value> {
+    let stored = def.storage_api_version();
+    match object.get("apiVersion").and_then(Value::as_str) {
+        Some(version) if def.custom.is_some() && version != stored => {
+            let mut object = object.clone();
+            object["apiVersion"] = Value::String(stored);
+            std::borrow::Cow::Owned(object)
+        }
+        _ => std::borrow::Cow::Borrowed(object),
+    }
+}
+
 /// The stored form: `apiVersion`, `kind` and `metadata` first (so that [`raw_with_revision`]
 /// finds the top-level metadata at once), without `resourceVersion`.
-fn encode(object: &Value) -> Result<Bytes, ApiError> {
+pub fn encode(object: &Value) -> Result<Bytes, ApiError> {
     let mut ordered = serde_json::Map::new();
     if let Some(map) = object.as_object() {
         for first in ["apiVersion", "kind", "metadata"] {

@@ -1,8 +1,10 @@
 //! Turns a request path into what it addresses: resource, namespace, name, subresource. The
 //! rules follow kube-apiserver's: `/api/v1/…` is the core group, `/apis/{group}/{version}/…`
 //! the others; `namespaces/{ns}/{resource}…` scopes a namespaced resource, except that
-//! `namespaces/{name}/status|finalize` are the namespace's own subresources.
+//! `namespaces/{name}/status|finalize` are the namespace's own subresources. Resources the
+//! built-in table lacks are looked up among the custom ones ([`Crds`]).
 
+use crate::crds::Crds;
 use crate::resources::{self, ResourceDef, Sub};
 use crate::status::ApiError;
 
@@ -33,7 +35,7 @@ pub enum Route {
 }
 
 /// Parses a path such as `/apis/apps/v1/namespaces/default/deployments/web/scale`.
-pub fn route(path: &str) -> Result<Route, ApiError> {
+pub fn route(path: &str, crds: &Crds) -> Result<Route, ApiError> {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let (group, version, rest) = match parts.as_slice() {
         ["api"] => return Ok(Route::Root { core: true }),
@@ -44,7 +46,8 @@ pub fn route(path: &str) -> Result<Route, ApiError> {
         _ => return Err(ApiError::no_route()),
     };
     if rest.is_empty() {
-        if resources::versions(group).contains(&version) {
+        if resources::versions(group).contains(&version) || crds.versions(group).contains(&version)
+        {
             return Ok(Route::GroupVersion {
                 group: group.to_owned(),
                 version: version.to_owned(),
@@ -64,7 +67,9 @@ pub fn route(path: &str) -> Result<Route, ApiError> {
         [plural, name, sub] => (*plural, Some(*name), Some(*sub)),
         _ => return Err(ApiError::no_route()),
     };
-    let def = resources::find(group, version, plural).ok_or_else(ApiError::no_route)?;
+    let def = resources::find(group, version, plural)
+        .or_else(|| crds.find(group, version, plural))
+        .ok_or_else(ApiError::no_route)?;
     if namespace.is_some() && !def.namespaced {
         return Err(ApiError::no_route());
     }
@@ -146,7 +151,7 @@ mod tests {
     use super::*;
 
     fn target(path: &str) -> Target {
-        match route(path) {
+        match route(path, &Crds::default()) {
             Ok(Route::Resource(t)) => t,
             other => panic!("{path}: {other:?}"),
         }
@@ -172,11 +177,12 @@ mod tests {
         );
         let t = target("/apis/apps/v1/deployments");
         assert_eq!((t.def.plural, t.namespace, t.name), ("deployments", None, None));
-        assert!(route("/api/v1/namespaces/default/nodes").is_err());
-        assert!(route("/apis/apps/v1/namespaces/x/deployments/web/log").is_err());
-        assert!(route("/apis/nope/v1/things").is_err());
+        let none = Crds::default();
+        assert!(route("/api/v1/namespaces/default/nodes", &none).is_err());
+        assert!(route("/apis/apps/v1/namespaces/x/deployments/web/log", &none).is_err());
+        assert!(route("/apis/nope/v1/things", &none).is_err());
         assert_eq!(
-            route("/apis/apps/v1"),
+            route("/apis/apps/v1", &none),
             Ok(Route::GroupVersion { group: "apps".into(), version: "v1".into() })
         );
     }

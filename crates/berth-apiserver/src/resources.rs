@@ -1,7 +1,8 @@
 //! The built-in resources the API server serves: one line each in [`BUILTINS`].
 //!
 //! Discovery, URL routing and storage keys all come from this table, so adding a built-in
-//! resource is adding one line here.
+//! resource is adding one line here. Custom resources get a [`ResourceDef`] of the same shape
+//! from their definition ([`crate::crds`]), with [`ResourceDef::custom`] set.
 
 /// A subresource reached as `…/{name}/{subresource}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +72,8 @@ pub struct ResourceDef {
     pub short_names: &'static [&'static str],
     pub categories: &'static [&'static str],
     pub subresources: &'static [Sub],
+    /// What a CustomResourceDefinition adds; `None` for the built-in resources.
+    pub custom: Option<&'static crate::crds::Custom>,
 }
 
 /// The verbs every built-in collection supports.
@@ -98,6 +101,7 @@ const fn res(
         short_names: NONE,
         categories: NONE,
         subresources: &[],
+        custom: None,
     }
 }
 
@@ -137,11 +141,27 @@ impl ResourceDef {
         self.subresources.contains(&sub)
     }
 
+    /// The `apiVersion` objects of this resource are stored with: a custom resource's storage
+    /// version, whichever version the request named.
+    pub fn storage_api_version(&self) -> String {
+        match self.custom {
+            Some(custom) if custom.storage_version != self.version => {
+                format!("{}/{}", self.group, custom.storage_version)
+            }
+            _ => self.api_version(),
+        }
+    }
+
     /// The storage prefix of this resource; every version of a group shares it.
     pub fn storage_prefix(&self) -> String {
-        let group = if self.group.is_empty() { "core" } else { self.group };
-        format!("/registry/{group}/{}/", self.plural)
+        storage_prefix(self.group, self.plural)
     }
+}
+
+/// `/registry/<group>/<plural>/`, with `core` for the core group.
+pub fn storage_prefix(group: &str, plural: &str) -> String {
+    let group = if group.is_empty() { "core" } else { group };
+    format!("/registry/{group}/{plural}/")
 }
 
 use Sub::*;

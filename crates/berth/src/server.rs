@@ -2,8 +2,8 @@
 //! scheduler, controllers and the node agent join in later issues.
 //!
 //! Start-up: open the store (sqlite in the data dir, or etcd), create the standard namespaces,
-//! listen, and once `/readyz` would answer 200 write the admin kubeconfig atomically. Then
-//! serve until SIGINT or SIGTERM.
+//! fill the watch cache, follow the CRDs, listen, and once `/readyz` would answer 200 write the
+//! admin kubeconfig atomically. Then serve until SIGINT or SIGTERM.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -79,13 +79,13 @@ impl ServerArgs {
         berth_apiserver::bootstrap(&state).await.context("creating the standard namespaces")?;
         let mut state = state;
         state.start_cache().await.context("filling the watch cache")?;
-        let mut state = state;
-        state.start_cache().await.context("filling the watch cache")?;
         let address = SocketAddr::new(self.bind_address, self.https_listen_port);
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .with_context(|| format!("listening on {address}"))?;
         let bound = listener.local_addr()?;
+        // Serves the custom resources of CRDs other API servers on the same store write.
+        tokio::spawn(berth_apiserver::crds::sync::run(state.clone()));
         let router = berth_apiserver::router(state);
         let server = tokio::spawn(async move {
             axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await

@@ -609,3 +609,247 @@ fn kubectl_create_generators_send_protobuf() {
     assert_eq!(service["spec"]["ports"][0]["protocol"], "TCP");
     assert_eq!(service["spec"]["selector"]["app"], "svc");
 }
+
+/// The schema both versions of the widget CRD share.
+const WIDGET_SCHEMA: &str = "
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required: [size]
+            properties:
+              size: {type: integer, minimum: 0, description: How big the widget is.}
+              mode: {type: string, default: slow}
+              replicas: {type: integer}
+          status:
+            type: object
+            properties:
+              replicas: {type: integer}
+              phase: {type: string}";
+
+fn widget_crd() -> String {
+    format!(
+        "\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {{plural: widgets, singular: widget, kind: Widget, shortNames: [wd]}}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:{WIDGET_SCHEMA}
+    subresources:
+      status: {{}}
+      scale: {{specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas}}
+    additionalPrinterColumns:
+    - {{name: Size, type: integer, jsonPath: .spec.size}}
+    - {{name: Mode, type: string, jsonPath: .spec.mode}}
+    - {{name: Age, type: date, jsonPath: .metadata.creationTimestamp}}
+  - name: v1beta1
+    served: true
+    storage: false
+    schema:{WIDGET_SCHEMA}
+"
+    )
+}
+
+fn widget(name: &str, spec: &str) -> String {
+    format!("apiVersion: example.com/v1\nkind: Widget\nmetadata: {{name: {name}}}\nspec: {spec}\n")
+}
+
+/// CRDs with kubectl: apply, discovery, printer columns, short names, validation, pruning,
+/// defaults, scale, status, patches, watch, explain, delete.
+#[test]
+fn kubectl_custom_resources() {
+    let server = server(&[]);
+    let crd = write(&server, "crd.yaml", &widget_crd());
+    let applied = ok(&server, &["apply", "-f", &crd]);
+    assert!(
+        applied
+            .contains("customresourcedefinition.apiextensions.k8s.io/widgets.example.com created"),
+        "{applied}"
+    );
+    ok(
+        &server,
+        &["wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=10s"],
+    );
+    let definition = json(&server, &["get", "crd", "widgets.example.com"]);
+    let conditions = definition["status"]["conditions"].as_array().cloned().unwrap_or_default();
+    for kind in ["NamesAccepted", "Established"] {
+        assert!(
+            conditions.iter().any(|c| c["type"] == kind && c["status"] == "True"),
+            "{conditions:?}"
+        );
+    }
+    assert_eq!(definition["status"]["acceptedNames"]["kind"], "Widget");
+    let table = ok(&server, &["get", "crds"]);
+    assert!(
+        table.starts_with("NAME")
+            && table.contains("CREATED AT")
+            && table.contains("widgets.example.com"),
+        "{table}"
+    );
+    let resources = ok(&server, &["api-resources", "--api-group=example.com"]);
+    assert!(
+        resources.contains("widgets") && resources.contains("wd") && resources.contains("Widget"),
+        "{resources}"
+    );
+
+    // Create: defaults filled; printed with the printer columns, found by short name.
+    let w1 = write(&server, "w1.yaml", &widget("w1", "{size: 3}"));
+    assert!(ok(&server, &["apply", "-f", &w1]).contains("widget.example.com/w1 created"));
+    let table = ok(&server, &["get", "widgets"]);
+    let header: Vec<&str> = table.lines().next().unwrap_or_default().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "SIZE", "MODE", "AGE"], "{table}");
+    let row: Vec<&str> = table.lines().nth(1).unwrap_or_default().split_whitespace().collect();
+    assert_eq!(row[..3], ["w1", "3", "slow"], "{table}");
+    assert!(ok(&server, &["get", "wd", "w1", "-o", "yaml"]).contains("mode: slow"));
+    assert!(ok(&server, &["apply", "-f", &w1]).contains("unchanged"));
+    let beta =
+        ok(&server, &["get", "widgets.v1beta1.example.com", "w1", "-o", "jsonpath={.apiVersion}"]);
+    assert_eq!(beta, "example.com/v1beta1");
+
+    // Invalid: 422 naming the field. Unknown: refused (kubectl asks for strict validation),
+    // pruned without it.
+    let bad = write(&server, "bad.yaml", &widget("bad", "{size: big}"));
+    let refused = fails(&server, &["apply", "-f", &bad]);
+    assert!(
+        refused.contains(r#"The Widget "bad" is invalid: spec.size: Invalid value: "string""#),
+        "{refused}"
+    );
+    let missing = write(&server, "missing.yaml", &widget("missing", "{mode: fast}"));
+    assert!(fails(&server, &["apply", "-f", &missing]).contains("spec.size: Required value"));
+    let extra = write(&server, "extra.yaml", &widget("extra", "{size: 1, colour: red}"));
+    let strict = fails(&server, &["apply", "-f", &extra]);
+    assert!(strict.contains(r#"unknown field "spec.colour""#), "{strict}");
+    ok(&server, &["apply", "--validate=false", "-f", &extra]);
+    let pruned = json(&server, &["get", "widget", "extra"]);
+    assert_eq!(pruned["spec"], serde_json::json!({"size": 1, "mode": "slow"}));
+
+    // Scale, status, patches: strategic merge is refused as Kubernetes refuses it.
+    assert!(ok(&server, &["scale", "widget", "w1", "--replicas=3"]).contains("scaled"));
+    let status = r#"{"status":{"phase":"Ready","replicas":3}}"#;
+    ok(&server, &["patch", "widget", "w1", "--subresource=status", "--type=merge", "-p", status]);
+    let smp = fails(&server, &["patch", "widget", "w1", "-p", r#"{"spec":{"size":4}}"#]);
+    assert!(smp.contains("strategic-merge-patch"), "{smp}");
+    ok(
+        &server,
+        &[
+            "patch",
+            "widget",
+            "w1",
+            "--type=merge",
+            "-p",
+            r#"{"spec":{"size":4},"status":{"phase":"x"}}"#,
+        ],
+    );
+    let w1 = json(&server, &["get", "widget", "w1"]);
+    assert_eq!((&w1["spec"]["replicas"], &w1["spec"]["size"]), (&3.into(), &4.into()));
+    assert_eq!((&w1["status"]["phase"], &w1["status"]["replicas"]), (&"Ready".into(), &3.into()));
+    assert_eq!(w1["metadata"]["generation"], 3);
+
+    // Server-side apply and explain (from the OpenAPI document of example.com/v1).
+    let w2 = write(&server, "w2.yaml", &widget("w2", "{size: 2}"));
+    assert!(ok(&server, &["apply", "--server-side", "-f", &w2]).contains("serverside-applied"));
+    let explained = ok(&server, &["explain", "widgets.spec.size"]);
+    assert!(explained.contains("How big the widget is"), "{explained}");
+
+    // Watch sees a change and a delete.
+    let mut watch = server
+        .kubectl_command()
+        .args(["get", "widgets", "-w", "-o", "name", "--request-timeout=20s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("kubectl get -w");
+    std::thread::sleep(Duration::from_millis(500));
+    ok(&server, &["patch", "widget", "w2", "--type=merge", "-p", r#"{"spec":{"size":5}}"#]);
+    ok(&server, &["delete", "widget", "w2"]);
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = watch.kill();
+    let _ = watch.wait();
+    let mut seen = String::new();
+    watch.stdout.take().expect("stdout").read_to_string(&mut seen).expect("read");
+    assert!(seen.lines().filter(|l| l.contains("widget.example.com/w2")).count() >= 3, "{seen}");
+
+    // Deleting the CRD deletes the widgets left.
+    ok(&server, &["delete", "crd", "widgets.example.com"]);
+    // kubectl's cached discovery still knows widgets: the server answers 404.
+    assert!(fails(&server, &["get", "widgets"]).contains("NotFound"));
+    ok(&server, &["apply", "-f", &crd]);
+    ok(
+        &server,
+        &["wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=10s"],
+    );
+    assert!(ok(&server, &["get", "widgets", "-o", "name"]).trim().is_empty());
+}
+
+#[test]
+fn kubectl_cluster_scoped_custom_resources() {
+    let server = server(&[]);
+    let crd = "\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.org}
+spec:
+  group: example.org
+  scope: Cluster
+  names: {plural: gadgets, kind: Gadget}
+  versions:
+  - name: v1alpha1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+";
+    let crd = write(&server, "gadgets.yaml", crd);
+    ok(&server, &["apply", "-f", &crd]);
+    let gadget = "apiVersion: example.org/v1alpha1\nkind: Gadget\nmetadata: {name: g1}\nanything: {goes: here}\n";
+    let gadget = write(&server, "g1.yaml", gadget);
+    assert!(ok(&server, &["apply", "-f", &gadget]).contains("gadget.example.org/g1 created"));
+    let g1 = json(&server, &["get", "gadget", "g1"]);
+    assert_eq!(g1["anything"]["goes"], "here");
+    assert!(g1["metadata"].get("namespace").is_none(), "{g1}");
+    let table = ok(&server, &["get", "gadgets", "-A"]);
+    assert!(!table.contains("NAMESPACE") && table.contains("g1"), "{table}");
+    ok(&server, &["delete", "gadget", "g1"]);
+    assert!(ok(&server, &["get", "gadgets", "-o", "name"]).trim().is_empty());
+    ok(&server, &["delete", "-f", &crd]);
+}
+
+/// Two API servers on one etcd: a CRD applied through one is served by the other (which
+/// follows the CRDs in the store), and deleting it there deletes the widgets made here.
+#[test]
+fn custom_resources_on_two_servers_sharing_etcd() {
+    let cluster = EtcdCluster::start(1).expect("etcd");
+    let endpoint = cluster.endpoints();
+    let one = server(&["--datastore-endpoint", &endpoint]);
+    let two = server(&["--datastore-endpoint", &endpoint]);
+    let crd = write(&one, "crd.yaml", &widget_crd());
+    ok(&one, &["apply", "-f", &crd]);
+    let w1 = write(&two, "w1.yaml", &widget("w1", "{size: 1}"));
+    let mut created = None;
+    for _ in 0..50 {
+        let output = two.kubectl(&["apply", "-f", &w1]).expect("kubectl");
+        if output.status.success() {
+            created = Some(stdout(&output));
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(created.is_some_and(|c| c.contains("widget.example.com/w1 created")), "{}", two.log());
+    assert_eq!(json(&one, &["get", "widget", "w1"])["spec"]["mode"], "slow");
+    ok(&two, &["delete", "crd", "widgets.example.com"]);
+    assert!(fails(&one, &["get", "widget", "w1"]).contains("NotFound"));
+    let left =
+        ok(&one, &["get", "--raw", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"]);
+    assert!(!left.contains("widgets.example.com"), "{left}");
+}

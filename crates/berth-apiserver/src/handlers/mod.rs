@@ -27,11 +27,12 @@ pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
 pub async fn serve(State(state): State<ApiState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let query = Query::parse(parts.uri.query());
-    let result = match route(parts.uri.path()) {
-        Ok(Route::Root { core }) => Ok(discovery::root(core, &parts.headers)),
-        Ok(Route::Group(group)) => discovery::group(&group),
+    let crds = &state.crds;
+    let result = match route(parts.uri.path(), crds) {
+        Ok(Route::Root { core }) => Ok(discovery::root(core, &parts.headers, crds)),
+        Ok(Route::Group(group)) => discovery::group(&group, crds),
         Ok(Route::GroupVersion { group, version }) => {
-            Ok(discovery::group_version(&group, &version))
+            Ok(discovery::group_version(&group, &version, crds))
         }
         Ok(Route::Resource(target)) => {
             let ctx = Ctx { state, target, query, headers: parts.headers };

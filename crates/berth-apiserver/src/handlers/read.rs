@@ -259,7 +259,8 @@ pub(crate) async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
             RawPage { items, revision, next, remaining: None }
         }
     };
-    let RawPage { items, revision, next, remaining } = page;
+    let RawPage { mut items, revision, next, remaining } = page;
+    crate::crds::convert_raw(def, &mut items);
     let mut metadata = json!({"resourceVersion": revision.to_string()});
     if let Some(next) = next {
         metadata["continue"] = json!(next);
@@ -376,7 +377,7 @@ pub(crate) fn scale_of(object: &Value) -> Value {
 
 pub(crate) async fn get_scale(ctx: &Ctx) -> Result<Response, ApiError> {
     let stored = get_object(ctx).await?;
-    Ok(json_response(StatusCode::OK, &scale_of(&stored.object)))
+    Ok(json_response(StatusCode::OK, &super::write::scale_view(ctx.target.def, &stored.object)))
 }
 
 /// logs, exec, attach and port-forward are served by the node agent, which berth does not

@@ -174,6 +174,15 @@ impl Emitter {
     }
 
     async fn event(&mut self, kind: &str, object: Object) -> bool {
+        // A custom resource watched in another version than the one it is stored in.
+        let object = match object {
+            Object::Raw(entry) if crate::crds::needs_conversion(self.def) => {
+                let value = entry.object().unwrap_or(Value::Null);
+                Object::Parsed(crate::crds::converted(self.def, value))
+            }
+            Object::Parsed(value) => Object::Parsed(crate::crds::converted(self.def, value)),
+            raw => raw,
+        };
         if let Some(include) = &self.table {
             let object = match object {
                 Object::Raw(entry) => entry.object().unwrap_or(Value::Null),

@@ -4,6 +4,11 @@
 //! Every change to an existing object goes through [`update_with`]: read, compute the new
 //! object, keep what the caller may not change, write with compare-and-swap on the revision
 //! read, retry on a conflict unless the caller named a resourceVersion.
+//!
+//! Custom resources and CRDs take a few detours ([`crate::crds`]): [`admit_custom`] prunes,
+//! defaults and validates them by their schema (or sets a CRD's status), [`observe`] tells the
+//! registry about every CRD written, a deleted CRD takes its resources with it, and the scale
+//! subresource follows the CRD's paths.
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -13,6 +18,7 @@ use serde_json::{Map, Value, json};
 
 use super::read::{Filter, get_object, list_items, scale_of};
 use super::{Ctx, decode_json, json_response};
+use crate::crds;
 use crate::defaults;
 use crate::meta::{self, meta_str};
 use crate::openapi;
@@ -25,6 +31,11 @@ const UPDATE_ATTEMPTS: usize = 16;
 
 pub(crate) async fn create(ctx: &Ctx, mut object: Value) -> Result<Response, ApiError> {
     let def = ctx.target.def;
+    if let Some(served) = custom(ctx)?
+        && served.terminating
+    {
+        return Err(crds::terminating_error(&served));
+    }
     check_type(def, &object)?;
     set_type(def, &mut object);
     let warnings = check_fields(ctx, &mut object, None)?;
@@ -79,6 +90,7 @@ pub(crate) async fn create(ctx: &Ctx, mut object: Value) -> Result<Response, Api
     defaults::apply(def, &mut object);
     defaults::validate(def, &object, None)
         .map_err(|causes| ApiError::invalid(def, def.kind, &name, causes))?;
+    admit_custom(ctx, &mut object, None)?;
     super::apply::record_write(ctx, None, &mut object);
     if ctx.dry_run() {
         return Ok(openapi::with_warnings(json_response(StatusCode::CREATED, &object), &warnings));
@@ -98,6 +110,7 @@ pub(crate) async fn create(ctx: &Ctx, mut object: Value) -> Result<Response, Api
         }
         match created {
             Ok(stored) => {
+                observe(ctx, &stored.object, stored.revision);
                 let response = json_response(StatusCode::CREATED, &stored.object);
                 return Ok(openapi::with_warnings(response, &warnings));
             }
@@ -153,9 +166,51 @@ fn set_type(def: &ResourceDef, object: &mut Value) {
     }
 }
 
-/// Objects with a spec count the changes to it in `metadata.generation`.
+/// Objects with a spec (and every custom resource) count the changes to it in
+/// `metadata.generation`.
 fn tracks_generation(def: &ResourceDef, object: &Value) -> bool {
-    def.has(Sub::Status) || object.get("spec").is_some()
+    def.has(Sub::Status) || object.get("spec").is_some() || def.custom.is_some()
+}
+
+/// The served version behind a custom resource request; `None` for a built-in resource.
+fn custom(ctx: &Ctx) -> Result<Option<std::sync::Arc<crds::Served>>, ApiError> {
+    if ctx.target.def.custom.is_none() {
+        return Ok(None);
+    }
+    // The CRD went away since the request was routed.
+    ctx.state.crds.served(ctx.target.def).map(Some).ok_or_else(ApiError::no_route)
+}
+
+/// What custom resources and CRDs go through after the built-in defaults: a custom resource
+/// is pruned, defaulted and validated by its schema; a CRD is defaulted, validated and gets
+/// the status that makes it served. `old` is the stored object on an update.
+fn admit_custom(ctx: &Ctx, object: &mut Value, old: Option<&Value>) -> Result<(), ApiError> {
+    let def = ctx.target.def;
+    let result = if let Some(served) = custom(ctx)? {
+        crds::admit(&served, object, old.is_none())
+    } else if crds::is_crd(def) {
+        crds::prepare_definition(&ctx.state.crds, object, old)
+    } else {
+        return Ok(());
+    };
+    result.map_err(|causes| {
+        let name = meta_str(object, "name").unwrap_or_default();
+        ApiError::invalid(def, def.kind, name, causes)
+    })
+}
+
+/// Tells the registry about a CRD this server wrote.
+fn observe(ctx: &Ctx, object: &Value, revision: Revision) {
+    if crds::is_crd(ctx.target.def) {
+        ctx.state.crds.apply(object, revision);
+    }
+}
+
+/// Tells the registry about a CRD this server deleted.
+fn observe_deleted(ctx: &Ctx, revision: Revision) {
+    if crds::is_crd(ctx.target.def) {
+        ctx.state.crds.remove(ctx.target.name.as_deref().unwrap_or_default(), revision);
+    }
 }
 
 /// A namespaced object may only be created in a namespace that exists and is not terminating.
@@ -198,6 +253,16 @@ fn check_fields(
 ) -> Result<Vec<String>, ApiError> {
     let def = ctx.target.def;
     let validation = ctx.query.get("fieldValidation");
+    if let Some(served) = custom(ctx)? {
+        let walk = |object: &mut Value, prune: bool| crds::unknown_fields(&served, object, prune);
+        return openapi::check_fields_with(
+            validation,
+            (def.version, def.kind),
+            object,
+            previous,
+            walk,
+        );
+    }
     openapi::check_fields(validation, (def.group, def.version, def.kind), object, previous)
 }
 
@@ -238,8 +303,9 @@ pub(crate) async fn update_with(
         }
         if deletion_finished(&next) {
             match ctx.state.objects.delete(def, ctx.namespace(), name, current.revision).await? {
-                Ok(_) => {
+                Ok(revision) => {
                     removed(ctx, &next).await;
+                    observe_deleted(ctx, revision);
                     return Ok(next);
                 }
                 Err(_) if precondition.is_none() => continue,
@@ -267,7 +333,10 @@ pub(crate) async fn update_with(
             services::release(ctx.state.objects.store().as_ref(), &gone, &owner).await;
         }
         match written {
-            Ok(stored) => return Ok(stored.object),
+            Ok(stored) => {
+                observe(ctx, &stored.object, stored.revision);
+                return Ok(stored.object);
+            }
             Err(_) if precondition.is_none() => continue,
             Err(_) => return Err(ApiError::conflict(def, name)),
         }
@@ -342,7 +411,8 @@ fn keep_managed_fields(ctx: &Ctx, old: &Value, next: &mut Value) -> Result<(), A
     defaults::apply(def, next);
     let name = ctx.target.name.as_deref().unwrap_or_default();
     defaults::validate(def, next, Some(old))
-        .map_err(|causes| ApiError::invalid(def, def.kind, name, causes))
+        .map_err(|causes| ApiError::invalid(def, def.kind, name, causes))?;
+    admit_custom(ctx, next, Some(old))
 }
 
 fn set_or_remove(object: &mut Value, field: &str, value: Option<Value>) {
@@ -425,6 +495,15 @@ pub(crate) async fn patch(
     };
     let def = ctx.target.def;
     let name = ctx.target.name.clone().unwrap_or_default();
+    if kind == PatchKind::Strategic && def.custom.is_some() {
+        return Err(ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got {content_type:?})"
+            ),
+        ));
+    }
     if kind == PatchKind::Apply {
         let warnings = check_fields(ctx, &mut document, None)?;
         return Ok(openapi::with_warnings(super::apply::apply(ctx, document).await?, &warnings));
@@ -449,8 +528,8 @@ pub(crate) async fn patch(
     let warnings = std::sync::Mutex::new(Vec::new());
     let updated = update_with(ctx, precondition, |mut current| {
         if scale {
-            let patched = apply_patch(&scale_of(&current))?;
-            set_replicas(&mut current, &patched)?;
+            let patched = apply_patch(&scale_view(def, &current))?;
+            set_replicas(def, &mut current, &patched)?;
             return Ok(current);
         }
         let mut patched = apply_patch(&current)?;
@@ -464,7 +543,7 @@ pub(crate) async fn patch(
         Ok(patched)
     })
     .await?;
-    let answer = if scale { scale_of(&updated) } else { updated };
+    let answer = if scale { scale_view(def, &updated) } else { updated };
     let warnings = warnings.into_inner().unwrap_or_default();
     Ok(openapi::with_warnings(json_response(StatusCode::OK, &answer), &warnings))
 }
@@ -485,8 +564,17 @@ fn patch_error(def: &ResourceDef, name: &str, error: PatchError) -> ApiError {
     }
 }
 
-/// Copies `spec.replicas` of a Scale onto the workload.
-fn set_replicas(workload: &mut Value, scale: &Value) -> Result<(), ApiError> {
+/// The `Scale` of a workload, or of a custom resource by its CRD's paths.
+pub(crate) fn scale_view(def: &ResourceDef, object: &Value) -> Value {
+    match def.custom.and_then(|c| c.scale) {
+        Some(paths) => crds::scale::view(&paths, object),
+        None => scale_of(object),
+    }
+}
+
+/// Copies `spec.replicas` of a Scale onto the workload (a custom resource: to the CRD's spec
+/// replicas path).
+fn set_replicas(def: &ResourceDef, workload: &mut Value, scale: &Value) -> Result<(), ApiError> {
     let replicas = scale.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(0);
     if replicas < 0 {
         let cause = crate::status::Cause::invalid(
@@ -494,6 +582,15 @@ fn set_replicas(workload: &mut Value, scale: &Value) -> Result<(), ApiError> {
             format!("Invalid value: {replicas}: must be greater than or equal to 0"),
         );
         return Err(ApiError::new(422, "Invalid", format!("Scale.autoscaling \"\" is invalid: spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0")).with_causes(vec![cause]));
+    }
+    if let Some(paths) = def.custom.and_then(|c| c.scale) {
+        if !crds::scale::set_replicas(&paths, workload, replicas) {
+            return Err(ApiError::bad_request(format!(
+                "cannot set replicas at {} of this object",
+                paths.spec_replicas
+            )));
+        }
+        return Ok(());
     }
     if let Some(spec) = workload.get_mut("spec").and_then(Value::as_object_mut) {
         spec.insert("replicas".into(), json!(replicas));
@@ -503,12 +600,13 @@ fn set_replicas(workload: &mut Value, scale: &Value) -> Result<(), ApiError> {
 
 pub(crate) async fn replace_scale(ctx: &Ctx, body: Value) -> Result<Response, ApiError> {
     let precondition = resource_version_of(&body)?;
+    let def = ctx.target.def;
     let updated = update_with(ctx, precondition, |mut current| {
-        set_replicas(&mut current, &body)?;
+        set_replicas(def, &mut current, &body)?;
         Ok(current)
     })
     .await?;
-    Ok(json_response(StatusCode::OK, &scale_of(&updated)))
+    Ok(json_response(StatusCode::OK, &scale_view(def, &updated)))
 }
 
 /// `DeleteOptions` from the body and the query.
@@ -592,6 +690,7 @@ async fn delete_one(ctx: &Ctx, options: &DeleteOptions) -> Result<Value, ApiErro
         }
         if marked {
             if next == *object {
+                finish_crd(ctx, name).await;
                 return Ok(next);
             }
             match ctx
@@ -600,13 +699,18 @@ async fn delete_one(ctx: &Ctx, options: &DeleteOptions) -> Result<Value, ApiErro
                 .update(def, ctx.namespace(), name, &next, current.revision)
                 .await?
             {
-                Ok(stored) => return Ok(stored.object),
+                Ok(stored) => {
+                    observe(ctx, &stored.object, stored.revision);
+                    finish_crd(ctx, name).await;
+                    return Ok(stored.object);
+                }
                 Err(_) => continue,
             }
         }
         match ctx.state.objects.delete(def, ctx.namespace(), name, current.revision).await? {
-            Ok(_) => {
+            Ok(revision) => {
                 removed(ctx, &next).await;
+                observe_deleted(ctx, revision);
                 return Ok(next);
             }
             Err(_) => continue,
@@ -615,11 +719,27 @@ async fn delete_one(ctx: &Ctx, options: &DeleteOptions) -> Result<Value, ApiErro
     Err(ApiError::conflict(def, name))
 }
 
+/// A CRD marked for deletion deletes its custom resources, then goes (unless they have
+/// finalizers of their own). When that cannot be done now, [`crds::sync::run`] does it later:
+/// the delete itself succeeded.
+async fn finish_crd(ctx: &Ctx, name: &str) {
+    if crds::is_crd(ctx.target.def)
+        && !ctx.dry_run()
+        && let Err(error) = crds::cleanup::finish(&ctx.state, name).await
+    {
+        tracing::warn!(%error, crd = name, "deleting the custom resources of a deleted CRD");
+    }
+}
+
 /// Sets `deletionTimestamp` (and the finalizers the propagation policy asks for) when the
-/// object cannot go at once; returns whether it must stay for now.
+/// object cannot go at once; returns whether it must stay for now. A CRD always stays until
+/// its custom resources are gone.
 fn mark_for_deletion(def: &ResourceDef, object: &mut Value, options: &DeleteOptions) -> bool {
-    let mut finalizers = string_set(object.pointer("/metadata/finalizers"));
     let already = object.pointer("/metadata/deletionTimestamp").is_some_and(|t| !t.is_null());
+    if crds::is_crd(def) && !already {
+        crds::cleanup::mark_terminating(object);
+    }
+    let mut finalizers = string_set(object.pointer("/metadata/finalizers"));
     let policy_finalizer = match options.propagation.as_str() {
         "Foreground" => Some("foregroundDeletion"),
         "Orphan" => Some("orphan"),

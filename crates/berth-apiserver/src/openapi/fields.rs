@@ -53,10 +53,24 @@ pub fn enforce(
     object: &mut Value,
     previous: Option<&Value>,
 ) -> Result<Vec<String>, ApiError> {
-    let mut dropped = walk_kind(catalog, group, version, kind, object, true);
+    let walk =
+        |object: &mut Value, prune: bool| walk_kind(catalog, group, version, kind, object, prune);
+    report(mode, (version, kind), object, previous, walk)
+}
+
+/// [`enforce`] with another way of finding unknown fields: `walk(object, prune)` returns
+/// their paths, and drops them when `prune` (custom resources walk their CRD's schema).
+pub fn report(
+    mode: FieldValidation,
+    (version, kind): (&str, &str),
+    object: &mut Value,
+    previous: Option<&Value>,
+    walk: impl Fn(&mut Value, bool) -> Vec<String>,
+) -> Result<Vec<String>, ApiError> {
+    let mut dropped = walk(object, true);
     if let Some(previous) = previous {
         let mut previous = previous.clone();
-        let before = walk_kind(catalog, group, version, kind, &mut previous, false);
+        let before = walk(&mut previous, false);
         dropped.retain(|path| !before.contains(path));
     }
     let messages: Vec<String> = dropped.iter().map(|p| format!("unknown field \"{p}\"")).collect();

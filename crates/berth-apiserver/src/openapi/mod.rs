@@ -10,8 +10,10 @@
 //!
 //! The catalog and the documents are built once, on first use, and never change: they are
 //! derived from constants, so a process-wide [`OnceLock`] holds them rather than the state.
+//! Custom resources' documents ([`custom`]) come from the CRDs the state serves.
 
 mod catalog;
+mod custom;
 mod fields;
 #[cfg(test)]
 mod fields_tests;
@@ -29,6 +31,7 @@ use serde_json::{Map, Value, json};
 pub use catalog::Catalog;
 pub use fields::{FieldValidation, with_warnings};
 
+use crate::crds::Crds;
 use crate::resources::{self, BUILTINS};
 use crate::status::ApiError;
 
@@ -73,19 +76,45 @@ fn documents() -> &'static [Document] {
 
 /// `/openapi/v3`: the index, with a hash per document so that clients may cache them.
 pub fn index() -> Value {
-    let paths: Map<String, Value> = documents()
-        .iter()
-        .map(|d| {
-            let url = format!("/openapi/v3/{}?hash={}", d.path, d.hash);
-            (d.path.clone(), json!({"serverRelativeURL": url}))
-        })
-        .collect();
+    index_with(&Crds::default())
+}
+
+/// The index, with the group-versions of the custom resources `crds` serves.
+pub fn index_with(crds: &Crds) -> Value {
+    let entry = |path: &str, hash: &str| {
+        let url = format!("/openapi/v3/{path}?hash={hash}");
+        (path.to_owned(), json!({"serverRelativeURL": url}))
+    };
+    let mut paths: Map<String, Value> =
+        documents().iter().map(|d| entry(&d.path, &d.hash)).collect();
+    for (path, group, version) in custom::group_versions(crds) {
+        if paths.contains_key(&path) {
+            continue;
+        }
+        if let Some(body) = custom::document_json(catalog(), crds, &group, version) {
+            let (key, value) = entry(&path, &hash(&body));
+            paths.insert(key, value);
+        }
+    }
     json!({"paths": paths})
 }
 
 /// `/openapi/v3/<group-version path>` as served: the JSON text.
 pub fn document_json(path: &str) -> Option<Bytes> {
     documents().iter().find(|d| d.path == path).map(|d| d.body.clone())
+}
+
+/// [`document_json`], or the document of a custom group-version `crds` serves.
+pub fn document_json_with(path: &str, crds: &Crds) -> Option<Bytes> {
+    document_json(path).or_else(|| {
+        let (group, version) = path.strip_prefix("apis/")?.split_once('/')?;
+        custom::document_json(catalog(), crds, group, version)
+    })
+}
+
+/// The document of a custom group-version, parsed (for tests and tools).
+pub fn custom_document(crds: &Crds, group: &str, version: &str) -> Value {
+    custom::document(catalog(), crds, group, version)
 }
 
 /// `/openapi/v3/<group-version path>` for the group and version.
@@ -146,4 +175,17 @@ pub fn check_fields(
 ) -> Result<Vec<String>, ApiError> {
     let mode = FieldValidation::parse(validation)?;
     fields::enforce(catalog(), mode, (group, version, kind), object, previous)
+}
+
+/// [`check_fields`] for a kind whose unknown fields `walk(object, prune)` finds (and drops
+/// when `prune`): custom resources, by their CRD's schema.
+pub fn check_fields_with(
+    validation: Option<&str>,
+    (version, kind): (&str, &str),
+    object: &mut Value,
+    previous: Option<&Value>,
+    walk: impl Fn(&mut Value, bool) -> Vec<String>,
+) -> Result<Vec<String>, ApiError> {
+    let mode = FieldValidation::parse(validation)?;
+    fields::report(mode, (version, kind), object, previous, walk)
 }

@@ -4,7 +4,8 @@
 //! kubectl reads two things here. Its validation check looks for the PATCH operation of the
 //! kind with a `fieldValidation` parameter: found, it leaves validation to the server and sends
 //! `fieldValidation=Strict`. Client-side apply computes a strategic merge patch from the
-//! schemas only when that PATCH operation lists `application/strategic-merge-patch+json`.
+//! schemas only when that PATCH operation lists `application/strategic-merge-patch+json`, which
+//! a custom resource's does not (kubectl sends it a JSON merge patch).
 
 use serde_json::{Map, Value, json};
 
@@ -17,6 +18,13 @@ const PATCH_TYPES: &[&str] = &[
     "application/json-patch+json",
     "application/merge-patch+json",
     "application/strategic-merge-patch+json",
+];
+
+/// Custom resources take every patch but a strategic merge patch.
+const CUSTOM_PATCH_TYPES: &[&str] = &[
+    "application/apply-patch+yaml",
+    "application/json-patch+json",
+    "application/merge-patch+json",
 ];
 
 /// Adds the paths of one resource, whose kind has the schema `schema`.
@@ -60,7 +68,8 @@ pub(super) fn add(paths: &mut Map<String, Value>, def: &ResourceDef, schema: &st
     let mut patch_params = write_params();
     patch_params.push(query("force", "boolean"));
     let mut patch = op(format!("patch{kind}"), "patch", patch_params, "200", reference(schema));
-    body(&mut patch, PATCH_TYPES, reference(PATCH));
+    let patch_types = if def.custom.is_some() { CUSTOM_PATCH_TYPES } else { PATCH_TYPES };
+    body(&mut patch, patch_types, reference(PATCH));
     let mut delete = op(
         format!("delete{kind}"),
         "delete",

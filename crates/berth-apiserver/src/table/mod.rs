@@ -4,7 +4,8 @@
 //! Start at [`table`], which the list, get and watch handlers call once [`wants_table`] says the
 //! client wants a Table. [`columns`] and [`cells`] follow kubectl's printers for the built-in
 //! kinds column for column, so `kubectl get` and `kubectl get -o wide` look as they do against a
-//! real cluster; kinds without a printer (custom resources) get `Name` and `Age`. Rows always
+//! real cluster; custom resources print their CRD's printer columns (`custom`), other kinds
+//! without a printer `Name` and `Age`. Rows always
 //! carry the wide cells, as Kubernetes sends them; kubectl hides the `priority > 0` columns. The
 //! kinds live in `pod`, `workloads`, `network`, `storage` and `cluster`; which kind prints how is
 //! the one list in `printer`. Everything here is a pure function of the objects and `now`.
@@ -16,6 +17,7 @@ use crate::meta::{format_rfc3339, parse_rfc3339};
 use crate::resources::ResourceDef;
 
 mod cluster;
+mod custom;
 mod network;
 mod pod;
 mod storage;
@@ -139,13 +141,19 @@ fn printer(def: &ResourceDef) -> &'static Printer {
 /// The columns of a resource's Table: `Name` first (last, and wide, for events), then the
 /// kind's own, with `Age` where kubectl prints it.
 pub fn columns(def: &ResourceDef) -> Vec<Column> {
-    printer(def).columns.to_vec()
+    match def.custom {
+        Some(custom) => custom::columns(custom),
+        None => printer(def).columns.to_vec(),
+    }
 }
 
 /// The cells of one object's row, one per column of [`columns`]: strings mostly, integers and
 /// booleans where Kubernetes sends them. `now` is seconds since the Unix epoch, for ages.
 pub fn cells(def: &ResourceDef, object: &Value, now: i64) -> Vec<Value> {
-    (printer(def).row)(object, now)
+    match def.custom {
+        Some(custom) => custom::cells(custom, object, now),
+        None => (printer(def).row)(object, now),
+    }
 }
 
 /// A whole Table for `objects`. `include_object` is the `includeObject` query parameter:
@@ -168,11 +176,8 @@ pub fn table(
     if let Some(token) = continue_token.filter(|token| !token.is_empty()) {
         metadata.insert("continue".to_owned(), token.into());
     }
-    let column_definitions = if with_columns {
-        printer(def).columns.iter().map(Column::to_json).collect()
-    } else {
-        Value::Null
-    };
+    let column_definitions =
+        if with_columns { columns(def).iter().map(Column::to_json).collect() } else { Value::Null };
     let rows: Vec<Value> = objects.iter().map(|o| row(def, o, include_object, now)).collect();
     json!({
         "kind": "Table",
