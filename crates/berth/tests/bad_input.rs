@@ -6,19 +6,13 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{json, ok, server};
+use common::{curl, json, ok, server};
 use serde_json::Value;
 
-/// `(status code, body)` of a raw HTTP request through curl.
-fn curl(args: &[&str]) -> (String, Value) {
-    let output = std::process::Command::new("curl")
-        .args(["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "20"])
-        .args(args)
-        .output()
-        .expect("curl");
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
-    let (body, code) = text.rsplit_once('\n').unwrap_or((&text, ""));
-    (code.to_owned(), serde_json::from_str(body).unwrap_or(Value::Null))
+/// `(status code, body as JSON)` of a raw HTTP request.
+fn request(args: &[&str]) -> (String, Value) {
+    let (body, code) = common::curl(args);
+    (code, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 #[test]
@@ -39,7 +33,7 @@ fn hostile_patches_and_documents_are_refused_quickly() {
         (0..10_001).map(|i| format!(r#"{{"op":"add","path":"/data/k{i}","value":"v"}}"#)).collect();
     let many = file("many.json", format!("[{}]", ops.join(",")));
     let started = Instant::now();
-    let (code, status) = curl(&[
+    let (code, status) = request(&[
         "-X",
         "PATCH",
         "-H",
@@ -74,7 +68,7 @@ fn hostile_patches_and_documents_are_refused_quickly() {
         ("PATCH", "application/apply-patch+yaml", &deep_object, format!("{item}?fieldManager=x")),
     ] {
         let started = Instant::now();
-        let (code, status) = curl(&[
+        let (code, status) = request(&[
             "-X",
             method,
             "-H",
@@ -99,7 +93,7 @@ fn hostile_patches_and_documents_are_refused_quickly() {
         ("application/strategic-merge-patch+json", r#"{"data":{"$patch":"explode"}}"#),
         ("application/apply-patch+yaml", "- just\n- a list\n"),
     ] {
-        let (code, status) = curl(&[
+        let (code, status) = request(&[
             "-X",
             "PATCH",
             "-H",
@@ -113,7 +107,7 @@ fn hostile_patches_and_documents_are_refused_quickly() {
     }
     // A failed JSON patch test changes nothing; a patch body that is not an object for SSA is
     // refused with a kind mismatch; none of it touched the object.
-    let (code, _) = curl(&[
+    let (code, _) = request(&[
         "-X",
         "PATCH",
         "-H",
@@ -128,4 +122,102 @@ fn hostile_patches_and_documents_are_refused_quickly() {
     assert_eq!(after["data"]["a"], "b");
     // And the server is still fine.
     ok(&server, &["get", "configmaps"]);
+}
+
+#[test]
+fn bad_requests_get_status_errors() {
+    let server = server(&[]);
+    let url = server.url().expect("url");
+    let pods = format!("{url}/api/v1/namespaces/default/configmaps");
+    let (body, code) =
+        curl(&["-X", "POST", "-H", "Content-Type: application/json", "-d", "{not json", &pods]);
+    assert_eq!(code, "400", "{body}");
+    assert!(body.contains("\"kind\":\"Status\""));
+    let (_, code) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"x"}}"#,
+        &pods,
+    ]);
+    assert_eq!(code, "400");
+    let (body, code) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"metadata":{"name":"Bad_Name"}}"#,
+        &pods,
+    ]);
+    assert_eq!(code, "422", "{body}");
+    assert!(body.contains("\"reason\":\"Invalid\""), "{body}");
+    let (_, code) = curl(&["-X", "POST", "-H", "Content-Type: text/plain", "-d", "x", &pods]);
+    assert_eq!(code, "415");
+    let big = server.scratch().join("big.json");
+    std::fs::write(
+        &big,
+        format!(r#"{{"metadata":{{"name":"big"}},"data":{{"k":"{}"}}}}"#, "x".repeat(4 << 20)),
+    )
+    .expect("write");
+    let (_, code) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "--data-binary",
+        &format!("@{}", big.display()),
+        &pods,
+    ]);
+    assert_eq!(code, "413");
+    let (_, code) = curl(&[&format!("{url}/api/v1/namespaces/nope/configmaps/x")]);
+    assert_eq!(code, "404");
+    let (body, code) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"metadata":{"name":"x"}}"#,
+        &format!("{url}/api/v1/namespaces/nope/configmaps"),
+    ]);
+    assert_eq!(code, "404", "{body}");
+    assert!(body.contains(r#"namespaces \"nope\" not found"#), "{body}");
+    // A stale resourceVersion on PUT is a conflict.
+    let (created, _) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        r#"{"metadata":{"name":"rv"},"data":{"a":"1"}}"#,
+        &pods,
+    ]);
+    let created: Value = serde_json::from_str(&created).expect("created");
+    let mut stale = created.clone();
+    stale["data"]["a"] = "2".into();
+    let item = format!("{pods}/rv");
+    let (_, code) = curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &stale.to_string(),
+        &item,
+    ]);
+    assert_eq!(code, "200");
+    let (body, code) = curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &stale.to_string(),
+        &item,
+    ]);
+    assert_eq!(code, "409", "{body}");
+    assert!(body.contains("the object has been modified"), "{body}");
 }

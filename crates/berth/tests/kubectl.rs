@@ -5,58 +5,14 @@
 #![allow(clippy::disallowed_methods)]
 
 use std::io::Read;
-use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
+mod common;
+
 use berth_testkit::{BerthServer, EtcdCluster};
+use common::{fails, json, ok, server, stdout, write};
 use serde_json::Value;
-
-fn server(extra: &[&str]) -> BerthServer {
-    BerthServer::start(Path::new(env!("CARGO_BIN_EXE_berth")), extra).expect("start berth server")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Runs kubectl and fails the test with its output when it fails.
-fn ok(server: &BerthServer, args: &[&str]) -> String {
-    let output = server.kubectl(args).expect("kubectl");
-    assert!(
-        output.status.success(),
-        "kubectl {} failed: {}{}\nserver log:\n{}",
-        args.join(" "),
-        stdout(&output),
-        String::from_utf8_lossy(&output.stderr),
-        server.log()
-    );
-    stdout(&output)
-}
-
-/// Runs kubectl expecting failure; returns stderr.
-fn fails(server: &BerthServer, args: &[&str]) -> String {
-    let output = server.kubectl(args).expect("kubectl");
-    assert!(
-        !output.status.success(),
-        "kubectl {} should fail: {}",
-        args.join(" "),
-        stdout(&output)
-    );
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn json(server: &BerthServer, args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.extend(["-o", "json"]);
-    serde_json::from_str(&ok(server, &all)).expect("kubectl printed JSON")
-}
-
-fn write(server: &BerthServer, name: &str, contents: &str) -> String {
-    let path = server.scratch().join(name);
-    std::fs::write(&path, contents).expect("write manifest");
-    path.display().to_string()
-}
 
 const DEPLOYMENT: &str = "\
 apiVersion: apps/v1
@@ -228,114 +184,6 @@ fn kubectl_watch_sees_changes() {
     watch.stdout.take().expect("stdout").read_to_string(&mut seen).expect("read");
     // The initial list, the update and the delete each print a line.
     assert!(seen.lines().filter(|l| l.contains("configmap/watched")).count() >= 3, "{seen}");
-}
-
-#[test]
-fn bad_requests_get_status_errors() {
-    let server = server(&[]);
-    let url = server.url().expect("url");
-    let curl = |args: &[&str]| -> (String, String) {
-        let output = std::process::Command::new("curl")
-            .args(["-s", "-o", "-", "-w", "\n%{http_code}"])
-            .args(args)
-            .output()
-            .expect("curl");
-        let text = String::from_utf8_lossy(&output.stdout).into_owned();
-        let (body, code) = text.rsplit_once('\n').unwrap_or((&text, ""));
-        (body.to_owned(), code.to_owned())
-    };
-    let pods = format!("{url}/api/v1/namespaces/default/configmaps");
-    let (body, code) =
-        curl(&["-X", "POST", "-H", "Content-Type: application/json", "-d", "{not json", &pods]);
-    assert_eq!(code, "400", "{body}");
-    assert!(body.contains("\"kind\":\"Status\""));
-    let (_, code) = curl(&[
-        "-X",
-        "POST",
-        "-H",
-        "Content-Type: application/json",
-        "-d",
-        r#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"x"}}"#,
-        &pods,
-    ]);
-    assert_eq!(code, "400");
-    let (body, code) = curl(&[
-        "-X",
-        "POST",
-        "-H",
-        "Content-Type: application/json",
-        "-d",
-        r#"{"metadata":{"name":"Bad_Name"}}"#,
-        &pods,
-    ]);
-    assert_eq!(code, "422", "{body}");
-    assert!(body.contains("\"reason\":\"Invalid\""), "{body}");
-    let (_, code) = curl(&["-X", "POST", "-H", "Content-Type: text/plain", "-d", "x", &pods]);
-    assert_eq!(code, "415");
-    let big = server.scratch().join("big.json");
-    std::fs::write(
-        &big,
-        format!(r#"{{"metadata":{{"name":"big"}},"data":{{"k":"{}"}}}}"#, "x".repeat(4 << 20)),
-    )
-    .expect("write");
-    let (_, code) = curl(&[
-        "-X",
-        "POST",
-        "-H",
-        "Content-Type: application/json",
-        "--data-binary",
-        &format!("@{}", big.display()),
-        &pods,
-    ]);
-    assert_eq!(code, "413");
-    let (_, code) = curl(&[&format!("{url}/api/v1/namespaces/nope/configmaps/x")]);
-    assert_eq!(code, "404");
-    let (body, code) = curl(&[
-        "-X",
-        "POST",
-        "-H",
-        "Content-Type: application/json",
-        "-d",
-        r#"{"metadata":{"name":"x"}}"#,
-        &format!("{url}/api/v1/namespaces/nope/configmaps"),
-    ]);
-    assert_eq!(code, "404", "{body}");
-    assert!(body.contains(r#"namespaces \"nope\" not found"#), "{body}");
-    // A stale resourceVersion on PUT is a conflict.
-    let (created, _) = curl(&[
-        "-X",
-        "POST",
-        "-H",
-        "Content-Type: application/json",
-        "-d",
-        r#"{"metadata":{"name":"rv"},"data":{"a":"1"}}"#,
-        &pods,
-    ]);
-    let created: Value = serde_json::from_str(&created).expect("created");
-    let mut stale = created.clone();
-    stale["data"]["a"] = "2".into();
-    let item = format!("{pods}/rv");
-    let (_, code) = curl(&[
-        "-X",
-        "PUT",
-        "-H",
-        "Content-Type: application/json",
-        "-d",
-        &stale.to_string(),
-        &item,
-    ]);
-    assert_eq!(code, "200");
-    let (body, code) = curl(&[
-        "-X",
-        "PUT",
-        "-H",
-        "Content-Type: application/json",
-        "-d",
-        &stale.to_string(),
-        &item,
-    ]);
-    assert_eq!(code, "409", "{body}");
-    assert!(body.contains("the object has been modified"), "{body}");
 }
 
 #[test]

@@ -12,12 +12,23 @@ fn at<'a>(object: &'a Value, json_path: &str) -> Option<&'a Value> {
 
 /// The `Scale` of `object`.
 pub fn view(paths: &ScalePaths, object: &Value) -> Value {
+    let replicas = |p: &str| json!(at(object, p).and_then(Value::as_i64).unwrap_or(0));
+    let selector = paths.label_selector.and_then(|p| at(object, p)).and_then(Value::as_str);
+    scale(object, replicas(paths.spec_replicas), replicas(paths.status_replicas), selector)
+}
+
+/// An `autoscaling/v1` `Scale` for `object` with these replica counts: the one shape every
+/// scalable resource answers `/scale` with.
+pub fn scale(
+    object: &Value,
+    spec_replicas: Value,
+    status_replicas: Value,
+    selector: Option<&str>,
+) -> Value {
     let meta = object.get("metadata").cloned().unwrap_or_else(|| json!({}));
     let pick = |field: &str| meta.get(field).cloned().unwrap_or(Value::Null);
-    let replicas = |p: &str| at(object, p).and_then(Value::as_i64).unwrap_or(0);
-    let mut status = json!({"replicas": replicas(paths.status_replicas)});
-    if let Some(selector) = paths.label_selector.and_then(|p| at(object, p)).and_then(Value::as_str)
-    {
+    let mut status = json!({"replicas": status_replicas});
+    if let Some(selector) = selector {
         status["selector"] = json!(selector);
     }
     json!({
@@ -30,7 +41,7 @@ pub fn view(paths: &ScalePaths, object: &Value) -> Value {
             "resourceVersion": pick("resourceVersion"),
             "creationTimestamp": pick("creationTimestamp"),
         },
-        "spec": {"replicas": replicas(paths.spec_replicas)},
+        "spec": {"replicas": spec_replicas},
         "status": status,
     })
 }

@@ -350,29 +350,14 @@ pub(crate) struct RawPage {
 
 /// The `autoscaling/v1` `Scale` view of a workload.
 pub(crate) fn scale_of(object: &Value) -> Value {
-    let meta = object.get("metadata").cloned().unwrap_or_else(|| json!({}));
-    let pick = |field: &str| meta.get(field).cloned().unwrap_or(Value::Null);
     let selector = object
         .pointer("/spec/selector")
         .and_then(|s| LabelSelector::from_label_selector_json(s).ok())
         .map(|s| s.to_string())
         .unwrap_or_default();
-    json!({
-        "kind": "Scale",
-        "apiVersion": "autoscaling/v1",
-        "metadata": {
-            "name": pick("name"),
-            "namespace": pick("namespace"),
-            "uid": pick("uid"),
-            "resourceVersion": pick("resourceVersion"),
-            "creationTimestamp": pick("creationTimestamp"),
-        },
-        "spec": {"replicas": object.pointer("/spec/replicas").cloned().unwrap_or(json!(1))},
-        "status": {
-            "replicas": object.pointer("/status/replicas").cloned().unwrap_or(json!(0)),
-            "selector": selector,
-        },
-    })
+    let spec = object.pointer("/spec/replicas").cloned().unwrap_or(json!(1));
+    let status = object.pointer("/status/replicas").cloned().unwrap_or(json!(0));
+    crate::crds::scale::scale(object, spec, status, Some(&selector))
 }
 
 pub(crate) async fn get_scale(ctx: &Ctx) -> Result<Response, ApiError> {

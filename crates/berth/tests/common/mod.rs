@@ -52,3 +52,15 @@ pub fn write(server: &BerthServer, name: &str, contents: &str) -> String {
     std::fs::write(&path, contents).expect("write manifest");
     path.display().to_string()
 }
+
+/// `(body, HTTP status code)` of a raw request through curl.
+pub fn curl(args: &[&str]) -> (String, String) {
+    let output = std::process::Command::new("curl")
+        .args(["-s", "-o", "-", "-w", "\n%{http_code}", "--max-time", "20"])
+        .args(args)
+        .output()
+        .expect("curl");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or((&text, ""));
+    (body.to_owned(), code.to_owned())
+}
