@@ -176,14 +176,23 @@ struct Report {
 impl ApiBench {
     pub async fn run(self) -> anyhow::Result<()> {
         let mut reports = Vec::new();
-        let server = ServerProcess::start(&[]).await?;
-        reports.push(self.measure("sqlite", &server).await?);
-        drop(server);
+        // Per-verb latency on one server; the big list, memory and watches on a fresh one that
+        // holds exactly the pods counted.
+        let verbs = ServerProcess::start(&[]).await?;
+        let bulk = ServerProcess::start(&[]).await?;
+        reports.push(self.measure("sqlite", &verbs, &bulk).await?);
+        drop((verbs, bulk));
         if !self.no_etcd {
             let etcd = berth_testkit::EtcdCluster::start(1).context("starting etcd")?;
-            let endpoint = etcd.endpoints();
-            let server = ServerProcess::start(&["--datastore-endpoint", &endpoint]).await?;
-            reports.push(self.measure("etcd", &server).await?);
+            let endpoints = etcd.endpoints();
+            let hosts = endpoints.replace("http://", "");
+            let verbs =
+                ServerProcess::start(&["--datastore-endpoint", &format!("etcd://{hosts}/verbs")])
+                    .await?;
+            let bulk =
+                ServerProcess::start(&["--datastore-endpoint", &format!("etcd://{hosts}/bulk")])
+                    .await?;
+            reports.push(self.measure("etcd", &verbs, &bulk).await?);
         }
         print(&reports, &self);
         Ok(())
@@ -193,6 +202,7 @@ impl ApiBench {
         &self,
         backend: &'static str,
         server: &ServerProcess,
+        bulk: &ServerProcess,
     ) -> anyhow::Result<Report> {
         let mut admin = Client::connect(&server.address).await?;
         let mut verbs = Vec::new();
@@ -208,6 +218,8 @@ impl ApiBench {
                 verbs.push((clients, verb, rate, latencies));
             }
         }
+        let server = bulk;
+        let mut admin = Client::connect(&server.address).await?;
         eprintln!("{backend}: storing {} pods", self.pods);
         let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "big"}});
         admin.expect(Method::POST, "/api/v1/namespaces", Some(&ns), 201).await?;
