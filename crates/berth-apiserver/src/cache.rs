@@ -297,6 +297,11 @@ impl Cache {
         }
     }
 
+    /// One object, if the cache has applied it.
+    pub fn get(&self, key: &str) -> Option<Arc<Entry>> {
+        self.state.read().ok()?.objects.get(key).cloned()
+    }
+
     /// Objects under `prefix` from `start`, matching `keep`, at most `limit`.
     pub fn list(
         &self,

@@ -217,8 +217,19 @@ fn observe_deleted(ctx: &Ctx, revision: Revision) {
 async fn check_namespace(ctx: &Ctx, namespace: &str, name: &str) -> Result<(), ApiError> {
     let namespaces =
         crate::resources::find("", "v1", "namespaces").ok_or_else(ApiError::no_route)?;
-    let stored = ctx.state.objects.get(namespaces, None, namespace).await?;
-    if stored.object.pointer("/status/phase").and_then(Value::as_str) == Some("Terminating") {
+    // The watch cache knows nearly every namespace; only one it has not seen yet (created a
+    // moment ago) costs a store read.
+    let key = crate::objects::Objects::key(namespaces, None, namespace);
+    let phase = match ctx.state.cache.as_ref().and_then(|cache| cache.get(&key)) {
+        Some(entry) => {
+            entry.view.pointer("/status/phase").and_then(Value::as_str).map(str::to_owned)
+        }
+        None => {
+            let stored = ctx.state.objects.get(namespaces, None, namespace).await?;
+            stored.object.pointer("/status/phase").and_then(Value::as_str).map(str::to_owned)
+        }
+    };
+    if phase.as_deref() == Some("Terminating") {
         let def = ctx.target.def;
         return Err(ApiError::forbidden(format!(
             "{} \"{name}\" is forbidden: unable to create new content in namespace {namespace} because it is being terminated",
