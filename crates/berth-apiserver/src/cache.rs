@@ -132,7 +132,7 @@ pub struct CacheEvent {
     pub before: Option<Arc<Entry>>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     /// Every event up to this revision is applied.
     revision: Revision,
@@ -140,6 +140,16 @@ struct State {
     window: VecDeque<Arc<CacheEvent>>,
     /// The window holds every event after this revision.
     oldest: Revision,
+    /// Live events. Replaced on every reload, which closes the streams of watchers that were
+    /// following the old contents (they watch again, from the window or the store).
+    events: broadcast::Sender<Arc<CacheEvent>>,
+}
+
+impl State {
+    fn new(revision: Revision, objects: BTreeMap<String, Arc<Entry>>) -> Self {
+        let (events, _) = broadcast::channel(BROADCAST);
+        State { revision, objects, window: VecDeque::new(), oldest: revision, events }
+    }
 }
 
 /// The cache of one store.
@@ -147,7 +157,6 @@ struct State {
 pub struct Cache {
     store: Arc<dyn Store>,
     state: RwLock<State>,
-    events: broadcast::Sender<Arc<CacheEvent>>,
     applied: watch::Sender<Revision>,
 }
 
@@ -181,10 +190,9 @@ pub struct CachedList {
 impl Cache {
     /// Lists the registry, starts following it, and returns once the cache is complete.
     pub async fn start(store: Arc<dyn Store>) -> Result<Arc<Cache>, StoreError> {
-        let (events, _) = broadcast::channel(BROADCAST);
         let (applied, _) = watch::channel(0);
         let cache =
-            Arc::new(Cache { store, state: RwLock::new(State::default()), events, applied });
+            Arc::new(Cache { store, state: RwLock::new(State::new(0, BTreeMap::new())), applied });
         let revision = cache.load().await?;
         let follower = cache.clone();
         tokio::spawn(async move { follower.follow(revision).await });
@@ -209,7 +217,7 @@ impl Cache {
             }
         };
         if let Ok(mut state) = self.state.write() {
-            *state = State { revision, objects, window: VecDeque::new(), oldest: revision };
+            *state = State::new(revision, objects);
         }
         self.applied.send_replace(revision);
         Ok(revision)
@@ -270,7 +278,7 @@ impl Cache {
         state.revision = revision;
         // Sent under the lock, so that a new watcher sees each event once: in its replay or
         // live.
-        let _ = self.events.send(change);
+        let _ = state.events.send(change);
         drop(state);
         self.applied.send_replace(revision);
         revision
@@ -340,7 +348,7 @@ impl Cache {
         if from < state.oldest {
             return Err(Unserved::TooOld);
         }
-        let live = self.events.subscribe();
+        let live = state.events.subscribe();
         let replay = state
             .window
             .iter()
@@ -371,7 +379,7 @@ impl Cache {
             Ok(state) => state,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let live = self.events.subscribe();
+        let live = state.events.subscribe();
         let entries = state
             .objects
             .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
@@ -379,5 +387,80 @@ impl Cache {
             .map(|(_, e)| e.clone())
             .collect();
         (entries, CacheWatch { replay: Vec::new(), live, through: state.revision })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use berth_store::memory::MemoryStore;
+    use bytes::Bytes;
+
+    fn pod(name: &str, app: &str) -> Bytes {
+        let object = serde_json::json!({"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "default", "labels": {"app": app}},
+            "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "i"}]}});
+        Bytes::from(object.to_string())
+    }
+
+    const PODS: &str = "/registry/core/pods/default/";
+
+    #[tokio::test]
+    async fn follows_the_store_and_lists_in_key_order() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        store.create(&format!("{PODS}b"), pod("b", "x")).await.expect("create");
+        let cache = Cache::start(store.clone()).await.expect("start");
+        let a = store.create(&format!("{PODS}a"), pod("a", "y")).await.expect("create");
+        store.create(&format!("{PODS}c"), pod("c", "x")).await.expect("create");
+        assert!(cache.wait_current(Duration::from_secs(5)).await);
+        let all = cache.list(PODS, None, None, &|_| true);
+        let names: Vec<&str> = all.entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(names, [format!("{PODS}a"), format!("{PODS}b"), format!("{PODS}c")]);
+        // The stored JSON carries its resourceVersion; the view what selectors read.
+        let first = all.entries[0].object().expect("json");
+        assert_eq!(first["metadata"]["resourceVersion"], a.mod_revision.to_string());
+        assert_eq!(all.entries[0].view["spec"]["nodeName"], "n1");
+        assert!(all.entries[0].view["spec"].get("containers").is_none());
+        let page = cache.list(PODS, None, Some(2), &|_| true);
+        assert_eq!(
+            (page.entries.len(), page.next.as_deref(), page.remaining),
+            (2, Some(&*format!("{PODS}c")), Some(1))
+        );
+        let x = cache.list(PODS, None, None, &|e| e.view["metadata"]["labels"]["app"] == "x");
+        assert_eq!(x.entries.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn watches_replay_the_window_then_follow() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let cache = Cache::start(store.clone()).await.expect("start");
+        let a = store.create(&format!("{PODS}a"), pod("a", "x")).await.expect("create");
+        let a2 =
+            store.update(&format!("{PODS}a"), pod("a", "y"), a.mod_revision).await.expect("update");
+        assert!(cache.wait_for(a2.mod_revision, Duration::from_secs(5)).await);
+        let mut watch = cache.watch(PODS, a.mod_revision - 1).expect("in the window");
+        let kinds: Vec<EventKind> = watch.replay.iter().map(|e| e.kind).collect();
+        assert_eq!(kinds, [EventKind::Create, EventKind::Update]);
+        let update = &watch.replay[1];
+        assert_eq!(update.before.as_ref().map(|b| b.revision), Some(a.mod_revision));
+        store.delete(&format!("{PODS}a"), None).await.expect("delete");
+        let live = tokio::time::timeout(Duration::from_secs(5), watch.live.recv())
+            .await
+            .expect("event")
+            .expect("open");
+        assert_eq!(live.kind, EventKind::Delete);
+        assert!(live.revision > watch.through);
+        assert!(cache.get(&format!("{PODS}a")).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_revision_older_than_the_window_is_not_served() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        store.create("/registry/core/pods/default/early", pod("early", "x")).await.expect("create");
+        let cache = Cache::start(store.clone()).await.expect("start");
+        // The cache started after revision 1: history before it is the store's to replay.
+        assert_eq!(cache.watch(PODS, 0).map(|_| ()), Err(Unserved::TooOld));
+        assert!(cache.watch(PODS, cache.revision()).is_ok());
+        assert!(!cache.wait_for(cache.revision() + 10, Duration::from_millis(50)).await);
     }
 }

@@ -88,7 +88,7 @@ pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| sql_error(path, "opening a read connection", e))?;
-    conn.execute_batch("PRAGMA mmap_size = 0; PRAGMA cache_size = -4000;")
+    conn.execute_batch("PRAGMA mmap_size = 0; PRAGMA cache_size = -1000;")
         .map_err(|e| sql_error(path, "configuring a read connection", e))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(|e| sql_error(path, "configuring a read connection", e))?;
