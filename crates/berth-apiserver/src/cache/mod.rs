@@ -19,10 +19,12 @@ use std::time::Duration;
 
 use berth_store::{EventKind, ListOptions, Revision, Store, StoreError};
 use futures_util::StreamExt;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio::sync::{broadcast, watch};
 
 use crate::objects;
+
+mod view;
 
 /// Recent events kept for watches that resume from a resourceVersion.
 const WINDOW: usize = 10_000;
@@ -43,18 +45,13 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn from_kv(kv: &berth_store::KeyValue) -> Option<Entry> {
+    fn from_kv(kv: &berth_store::KeyValue, paths: &view::Paths) -> Option<Entry> {
         let raw = match objects::raw_with_revision(kv) {
             Some(raw) => raw,
             None => objects::decode(kv).ok()?.object.to_string().into_bytes(),
         };
-        let object: Value = serde_json::from_slice(&raw).ok()?;
-        Some(Entry {
-            key: kv.key.clone(),
-            revision: kv.mod_revision,
-            view: view_of(&kv.key, &object),
-            raw: raw.into(),
-        })
+        let view = view::pick(&raw, paths)?;
+        Some(Entry { key: kv.key.clone(), revision: kv.mod_revision, view, raw: raw.into() })
     }
 
     /// The whole object, parsed.
@@ -67,58 +64,6 @@ impl Entry {
         let mut object = self.object()?;
         objects::set_resource_version(&mut object, revision);
         Some(object)
-    }
-}
-
-/// The parts of an object that label and field selectors read.
-fn view_of(key: &str, object: &Value) -> Value {
-    let mut view = Map::new();
-    let mut meta = Map::new();
-    for field in ["name", "namespace", "labels"] {
-        if let Some(value) = object.pointer(&format!("/metadata/{field}")) {
-            meta.insert(field.into(), value.clone());
-        }
-    }
-    view.insert("metadata".into(), Value::Object(meta));
-    let mut parts = key.trim_start_matches("/registry/").split('/');
-    let group = parts.next().map(|g| if g == "core" { "" } else { g }).unwrap_or_default();
-    let resource = parts.next().unwrap_or_default();
-    // Some selectable fields are computed from others (an event's `source` reads
-    // `source.component`, a job's `status.successful` reads `status.succeeded`, a pod's
-    // `status.podIP` falls back to `status.podIPs`): keep what they read too.
-    const READ_BY_COMPUTED: &[&str] = &[
-        "source",
-        "reportingController",
-        "reportingComponent",
-        "status.succeeded",
-        "status.podIPs",
-    ];
-    let fields = berth_api::selector::supported_fields(group, resource);
-    for field in fields.iter().chain(READ_BY_COMPUTED) {
-        let path: Vec<&str> = field.split('.').collect();
-        let mut source = Some(object);
-        for part in &path {
-            source = source.and_then(|v| v.get(part));
-        }
-        if let Some(value) = source {
-            insert_path(&mut view, &path, value.clone());
-        }
-    }
-    Value::Object(view)
-}
-
-fn insert_path(map: &mut Map<String, Value>, path: &[&str], value: Value) {
-    match path {
-        [] => {}
-        [last] => {
-            map.insert((*last).to_owned(), value);
-        }
-        [first, rest @ ..] => {
-            let child = map.entry(*first).or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(child) = child {
-                insert_path(child, rest, value);
-            }
-        }
     }
 }
 
@@ -158,6 +103,8 @@ pub struct Cache {
     store: Arc<dyn Store>,
     state: RwLock<State>,
     applied: watch::Sender<Revision>,
+    /// What each resource's selector views keep, by `<group>/<resource>`.
+    paths: RwLock<std::collections::HashMap<String, Arc<view::Paths>>>,
 }
 
 /// Why the cache cannot serve a watch.
@@ -191,8 +138,12 @@ impl Cache {
     /// Lists the registry, starts following it, and returns once the cache is complete.
     pub async fn start(store: Arc<dyn Store>) -> Result<Arc<Cache>, StoreError> {
         let (applied, _) = watch::channel(0);
-        let cache =
-            Arc::new(Cache { store, state: RwLock::new(State::new(0, BTreeMap::new())), applied });
+        let cache = Arc::new(Cache {
+            store,
+            state: RwLock::new(State::new(0, BTreeMap::new())),
+            applied,
+            paths: RwLock::default(),
+        });
         let revision = cache.load().await?;
         let follower = cache.clone();
         tokio::spawn(async move { follower.follow(revision).await });
@@ -206,7 +157,7 @@ impl Cache {
         let revision = loop {
             let page = self.store.list(&options).await?;
             for kv in &page.kvs {
-                if let Some(entry) = Entry::from_kv(kv) {
+                if let Some(entry) = Entry::from_kv(kv, &self.paths_for(&kv.key)) {
                     objects.insert(kv.key.clone(), Arc::new(entry));
                 }
             }
@@ -260,7 +211,7 @@ impl Cache {
                 None
             }
             EventKind::Create | EventKind::Update => {
-                let entry = Entry::from_kv(&event.kv).map(Arc::new);
+                let entry = Entry::from_kv(&event.kv, &self.paths_for(&key)).map(Arc::new);
                 match &entry {
                     Some(entry) => state.objects.insert(key.clone(), entry.clone()),
                     None => state.objects.remove(&key),
@@ -282,6 +233,23 @@ impl Cache {
         drop(state);
         self.applied.send_replace(revision);
         revision
+    }
+
+    /// The selector paths for the resource a key belongs to.
+    fn paths_for(&self, key: &str) -> Arc<view::Paths> {
+        let mut parts = key.trim_start_matches("/registry/").split('/');
+        let group = parts.next().unwrap_or_default();
+        let resource = parts.next().unwrap_or_default();
+        let name = format!("{group}/{resource}");
+        if let Some(paths) = self.paths.read().ok().and_then(|p| p.get(&name).cloned()) {
+            return paths;
+        }
+        let group = if group == "core" { "" } else { group };
+        let paths = Arc::new(view::Paths::for_resource(group, resource));
+        if let Ok(mut all) = self.paths.write() {
+            all.insert(name, paths.clone());
+        }
+        paths
     }
 
     /// The revision every applied event has reached.
