@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::ops::Bound;
 
 use serde_json::Value;
 
@@ -126,7 +127,9 @@ impl FieldSet {
 
     /// Members at or below `prefix`.
     fn under<'a>(&'a self, prefix: &'a [PathElement]) -> impl Iterator<Item = &'a Path> + 'a {
-        self.paths.range(prefix.to_vec()..).take_while(move |p| p.starts_with(prefix))
+        self.paths
+            .range::<[PathElement], _>((Bound::Included(prefix), Bound::Unbounded))
+            .take_while(move |p| p.starts_with(prefix))
     }
 
     /// Whether `prefix` or anything below it is a member.
@@ -150,14 +153,39 @@ impl FieldSet {
     pub fn intersection(&self, other: &FieldSet) -> FieldSet {
         FieldSet { paths: self.paths.intersection(&other.paths).cloned().collect() }
     }
+
+    /// Moves every member of `other` into this set, leaving `other` empty.
+    pub fn append(&mut self, other: &mut FieldSet) {
+        self.paths.append(&mut other.paths);
+    }
+
+    /// Adds every member of `other`; returns whether any was new.
+    pub fn extend_from(&mut self, other: &FieldSet) -> bool {
+        let before = self.paths.len();
+        for path in &other.paths {
+            if !self.paths.contains(path) {
+                self.paths.insert(path.clone());
+            }
+        }
+        self.paths.len() != before
+    }
+
+    /// Removes every member of `remove` in place; returns whether any was removed.
+    pub fn remove_all(&mut self, remove: &FieldSet) -> bool {
+        let before = self.paths.len();
+        if remove.paths.len() < before {
+            for path in &remove.paths {
+                self.paths.remove(path);
+            }
+        } else {
+            self.paths.retain(|p| !remove.paths.contains(p));
+        }
+        self.paths.len() != before
+    }
 }
 
 impl FromIterator<Path> for FieldSet {
     fn from_iter<I: IntoIterator<Item = Path>>(iter: I) -> FieldSet {
-        let mut set = FieldSet::new();
-        for path in iter {
-            set.insert(path);
-        }
-        set
+        FieldSet { paths: iter.into_iter().filter(|path| !path.is_empty()).collect() }
     }
 }

@@ -30,7 +30,7 @@ pub fn encode(set: &FieldSet) -> Value {
     for path in set.iter() {
         let mut node = &mut root;
         for element in path {
-            node = node.children.entry(element.clone()).or_default();
+            node = node.children.entry(element).or_default();
         }
         node.member = true;
     }
@@ -38,12 +38,12 @@ pub fn encode(set: &FieldSet) -> Value {
 }
 
 #[derive(Default)]
-struct Node {
+struct Node<'a> {
     member: bool,
-    children: BTreeMap<PathElement, Node>,
+    children: BTreeMap<&'a PathElement, Node<'a>>,
 }
 
-impl Node {
+impl Node<'_> {
     fn to_value(&self) -> Value {
         let mut map = Map::new();
         if self.member && !self.children.is_empty() {
@@ -73,24 +73,25 @@ fn encode_element(element: &PathElement) -> String {
 
 /// Reads a `fieldsV1` document.
 pub fn decode(value: &Value) -> Result<FieldSet, FieldsV1Error> {
-    let mut set = FieldSet::new();
+    // Gathered first and built into a set at once: cheaper than inserting one by one.
+    let mut paths = Vec::new();
     let mut path = Path::new();
-    decode_into(value, &mut path, &mut set)?;
-    Ok(set)
+    decode_into(value, &mut path, &mut paths)?;
+    Ok(paths.into_iter().collect())
 }
 
-fn decode_into(value: &Value, path: &mut Path, set: &mut FieldSet) -> Result<(), FieldsV1Error> {
+fn decode_into(value: &Value, path: &mut Path, set: &mut Vec<Path>) -> Result<(), FieldsV1Error> {
     let Some(map) = value.as_object() else {
         return Err(FieldsV1Error::NotAnObject { at: super::fieldpath::display(path) });
     };
     for (key, child) in map {
         if key == "." {
-            set.insert(path.clone());
+            set.push(path.clone());
             continue;
         }
         path.push(decode_element(key)?);
         match child.as_object() {
-            Some(grandchildren) if grandchildren.is_empty() => set.insert(path.clone()),
+            Some(grandchildren) if grandchildren.is_empty() => set.push(path.clone()),
             _ => decode_into(child, path, set)?,
         }
         path.pop();

@@ -25,6 +25,8 @@ mod schema;
 mod typed;
 
 #[cfg(test)]
+mod bench;
+#[cfg(test)]
 mod tests;
 
 use serde_json::{Map, Value};
@@ -35,7 +37,7 @@ pub use managed::Operation;
 
 use managed::Entry;
 use schema::{Schema, Scope};
-use typed::Typed;
+use typed::{Comparison, Typed};
 
 /// One server-side apply.
 #[derive(Debug, Clone, Copy)]
@@ -271,26 +273,36 @@ pub fn record_update(
     now: &str,
     subresource: Option<&str>,
 ) {
-    let kind = new.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let typed =
-        Typed { schema: Schema::for_kind(&kind), scope: Scope::for_subresource(subresource) };
-    let stored =
-        |object: Option<&Value>| object.and_then(|o| o.pointer("/metadata/managedFields")).cloned();
-    let sent = managed::decode(new).ok().filter(|e| subresource.is_none() && !e.is_empty());
-    let (mut entries, original) = match sent {
-        Some(entries) => (entries, stored(Some(new))),
-        None => (old.map(managed::decode).and_then(Result::ok).unwrap_or_default(), stored(old)),
+    let typed = Typed {
+        schema: Schema::for_kind(new.get("kind").and_then(Value::as_str).unwrap_or_default()),
+        scope: Scope::for_subresource(subresource),
     };
-    let before = entries.clone();
+    let sent = match subresource {
+        None => managed::decode(new).ok().filter(|e| !e.is_empty()),
+        Some(_) => None,
+    };
+    // Where the entries came from, to put back untouched when nothing changes hands: the
+    // request's own `managedFields` (then there is nothing to put back) or the stored ones.
+    let (mut entries, from_old) = match sent {
+        Some(entries) => (entries, None),
+        None => (old.map(managed::decode).and_then(Result::ok).unwrap_or_default(), Some(old)),
+    };
     let empty = Value::Object(Map::new());
-    let comparison = typed.compare(old.unwrap_or(&empty), new);
-    let taken = comparison.added.union(&comparison.modified);
+    let Comparison { added: mut taken, mut modified, removed } =
+        typed.compare(old.unwrap_or(&empty), new);
+    taken.append(&mut modified);
     let me = Entry::new(manager, Operation::Update, api_version, subresource);
-    let changed = comparison.changed();
+    // Whether `entries` differ from what they started as.
+    let mut dirty = false;
     for entry in entries.iter_mut().filter(|e| !e.same_owner(&me)) {
-        entry.fields = entry.fields.difference(&changed);
+        // `taken` and `removed` are disjoint and together every changed field.
+        dirty |= entry.fields.remove_all(&taken);
+        dirty |= entry.fields.remove_all(&removed);
     }
-    let mine = match entries.iter().position(|e| e.same_owner(&me)) {
+    let position = entries.iter().position(|e| e.same_owner(&me));
+    // The number of entries the request started with.
+    let count = entries.len();
+    let mine = match position {
         Some(i) => &mut entries[i],
         None => {
             entries.push(me);
@@ -298,18 +310,50 @@ pub fn record_update(
             &mut entries[last]
         }
     };
-    mine.fields = mine.fields.difference(&comparison.removed).union(&taken);
+    dirty |= mine.fields.remove_all(&removed);
     if !taken.is_empty() {
-        mine.time = Some(now.to_owned());
+        if mine.fields.is_empty() {
+            mine.fields = taken;
+            dirty = true;
+        } else {
+            dirty |= mine.fields.extend_from(&taken);
+        }
+        if mine.time.as_deref() != Some(now) {
+            mine.time = Some(now.to_owned());
+            dirty = true;
+        }
     }
     entries.retain(|e| !e.fields.is_empty());
-    if entries != before {
+    // A new entry of mine is dropped again if empty, and changes nothing then; dropping any
+    // other entry does.
+    if dirty || entries.len() != count {
         return managed::store(new, &entries);
     }
+    let Some(old) = from_old else { return };
+    let stored = old.and_then(|o| o.pointer("/metadata/managedFields"));
+    let current = new.pointer("/metadata/managedFields");
+    if current.is_some_and(|current| stored.is_some_and(|stored| identical(current, stored))) {
+        return;
+    }
     if let Some(metadata) = new.get_mut("metadata").and_then(Value::as_object_mut) {
-        match original {
-            Some(fields) => metadata.insert("managedFields".into(), fields),
+        match stored {
+            Some(fields) => metadata.insert("managedFields".into(), fields.clone()),
             None => metadata.shift_remove("managedFields"),
         };
+    }
+}
+
+/// Whether `a` and `b` are equal with their object keys in the same order, so that either
+/// serializes as the other does.
+fn identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter().zip(b).all(|((ka, va), (kb, vb))| ka == kb && identical(va, vb))
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| identical(a, b))
+        }
+        _ => a == b,
     }
 }

@@ -35,8 +35,8 @@ impl Schema {
 
     /// The type of the list at `path`.
     pub fn list_type(&self, path: &[PathElement]) -> ListType {
-        let fields = field_names(path);
-        match self.meta.list_strategy(&fields) {
+        let strategy = with_field_names(path, |fields| self.meta.list_strategy(fields));
+        match strategy {
             ListStrategy::Replace => ListType::Atomic,
             ListStrategy::MergePrimitive => ListType::Set,
             ListStrategy::Merge { key } => ListType::Map { key },
@@ -46,28 +46,41 @@ impl Schema {
     /// Whether the object at `path` is one value rather than a set of fields: label
     /// selectors (`spec.selector`, `podSelector`, `nodeSelector`, ...).
     pub fn atomic_object(&self, path: &[PathElement]) -> bool {
-        let fields = field_names(path);
-        match fields.as_slice() {
-            [.., "spec", "selector"] => true,
-            [.., last] => {
+        let mut fields = path.iter().rev().filter_map(field_name);
+        match (fields.next(), fields.next()) {
+            (Some("selector"), Some("spec")) => true,
+            (Some(last), _) => {
                 matches!(
-                    *last,
+                    last,
                     "podSelector" | "namespaceSelector" | "labelSelector" | "nodeSelector"
                 )
             }
-            [] => false,
+            (None, _) => false,
         }
     }
 }
 
-/// The field names along `path`, skipping list elements (the shape [`PatchMeta`] asks for).
-fn field_names(path: &[PathElement]) -> Vec<&str> {
-    path.iter()
-        .filter_map(|element| match element {
-            PathElement::Field(name) => Some(name.as_str()),
-            _ => None,
-        })
-        .collect()
+fn field_name(element: &PathElement) -> Option<&str> {
+    match element {
+        PathElement::Field(name) => Some(name.as_str()),
+        _ => None,
+    }
+}
+
+/// Calls `f` with the field names along `path`, skipping list elements (the shape
+/// [`PatchMeta`] asks for), gathered on the stack unless the path is very deep.
+fn with_field_names<R>(path: &[PathElement], f: impl FnOnce(&[&str]) -> R) -> R {
+    let mut names = [""; 32];
+    let mut len = 0;
+    for name in path.iter().filter_map(field_name) {
+        let Some(slot) = names.get_mut(len) else {
+            let all: Vec<&str> = path.iter().filter_map(field_name).collect();
+            return f(&all);
+        };
+        *slot = name;
+        len += 1;
+    }
+    f(&names[..len])
 }
 
 /// Metadata the server owns: never in a field set, never merged or removed by an apply.

@@ -33,6 +33,15 @@ impl Comparison {
     }
 }
 
+/// The paths of a [`Comparison`] as the walk finds them, each once; made sets at the end,
+/// which is cheaper than inserting one by one.
+#[derive(Default)]
+struct Changes {
+    added: Vec<Path>,
+    modified: Vec<Path>,
+    removed: Vec<Path>,
+}
+
 /// A list or key that a map list or set cannot hold, found in an applied configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidList {
@@ -57,21 +66,23 @@ pub struct Typed {
 impl Typed {
     /// How the node at `path` is walked, given its value on either side (at least one).
     fn shape(&self, path: &[PathElement], a: Option<&Value>, b: Option<&Value>) -> Shape {
-        let sides: Vec<&Value> = a.into_iter().chain(b).collect();
-        let Some(first) = sides.first() else { return Shape::Leaf };
-        if sides.iter().any(|v| std::mem::discriminant(*v) != std::mem::discriminant(*first)) {
+        let (first, second) = match (a, b) {
+            (Some(first), second) => (first, second),
+            (None, Some(first)) => (first, None),
+            (None, None) => return Shape::Leaf,
+        };
+        if second.is_some_and(|v| std::mem::discriminant(v) != std::mem::discriminant(first)) {
             return Shape::Leaf;
         }
+        let all = |test: fn(&Value) -> bool| test(first) && second.is_none_or(test);
         match first {
             Value::Object(_) if path.is_empty() => Shape::Object,
             Value::Object(_) if self.schema.atomic_object(path) => Shape::Leaf,
-            Value::Object(_) if sides.iter().all(|v| v.as_object().is_some_and(Map::is_empty)) => {
-                Shape::Leaf
-            }
+            Value::Object(_) if all(|v| v.as_object().is_some_and(Map::is_empty)) => Shape::Leaf,
             Value::Object(_) => Shape::Object,
             Value::Array(_) => match self.schema.list_type(path) {
                 ListType::Atomic => Shape::Leaf,
-                _ if sides.iter().all(|v| v.as_array().is_some_and(Vec::is_empty)) => Shape::Leaf,
+                _ if all(|v| v.as_array().is_some_and(Vec::is_empty)) => Shape::Leaf,
                 list => Shape::List(list),
             },
             _ => Shape::Leaf,
@@ -80,8 +91,10 @@ impl Typed {
 
     /// The path element of each item of a `set` or `map` list, or why there is none.
     fn elements(&self, list: ListType, items: &[Value]) -> Result<Vec<PathElement>, String> {
+        // Short lists (nearly all) are checked for duplicates by a scan, longer ones by hash.
         let mut seen = HashSet::new();
-        let mut elements = Vec::with_capacity(items.len());
+        let hashed = items.len() > SCAN_LIMIT;
+        let mut elements: Vec<PathElement> = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let element = match list {
                 ListType::Atomic => PathElement::Index(i),
@@ -97,7 +110,11 @@ impl Typed {
                     }
                 },
             };
-            if !seen.insert(element.clone()) {
+            let duplicate = match hashed {
+                true => !seen.insert(element.clone()),
+                false => elements.contains(&element),
+            };
+            if duplicate {
                 return Err(format!("duplicate entries for key {}", display(&[element])));
             }
             elements.push(element);
@@ -149,30 +166,33 @@ impl Typed {
 
     /// The fields `new` added, changed or removed relative to `old`.
     pub fn compare(&self, old: &Value, new: &Value) -> Comparison {
-        let mut out = Comparison::default();
+        let mut out = Changes::default();
         self.compare_at(Some(old), Some(new), &mut Path::new(), &mut out);
-        out
+        Comparison {
+            added: out.added.into_iter().collect(),
+            modified: out.modified.into_iter().collect(),
+            removed: out.removed.into_iter().collect(),
+        }
     }
 
-    fn compare_at(
-        &self,
-        a: Option<&Value>,
-        b: Option<&Value>,
-        path: &mut Path,
-        out: &mut Comparison,
-    ) {
+    fn compare_at(&self, a: Option<&Value>, b: Option<&Value>, path: &mut Path, out: &mut Changes) {
         match self.shape(path, a, b) {
             Shape::Object => {
                 let (left, right) = (a.and_then(Value::as_object), b.and_then(Value::as_object));
-                let mut keys: Vec<&String> = left.into_iter().flat_map(Map::keys).collect();
-                let known: HashSet<&String> = keys.iter().copied().collect();
-                keys.extend(right.into_iter().flat_map(Map::keys).filter(|k| !known.contains(k)));
-                for key in keys {
+                for (key, x) in left.into_iter().flatten() {
                     path.push(PathElement::field(key));
                     if !self.scope.ignores(path) {
-                        let (x, y) =
-                            (left.and_then(|m| m.get(key)), right.and_then(|m| m.get(key)));
-                        self.compare_at(x, y, path, out);
+                        self.compare_at(Some(x), right.and_then(|m| m.get(key)), path, out);
+                    }
+                    path.pop();
+                }
+                for (key, y) in right.into_iter().flatten() {
+                    if left.is_some_and(|m| m.contains_key(key)) {
+                        continue;
+                    }
+                    path.push(PathElement::field(key));
+                    if !self.scope.ignores(path) {
+                        self.compare_at(None, Some(y), path, out);
                     }
                     path.pop();
                 }
@@ -183,25 +203,39 @@ impl Typed {
                 let (Some(left), Some(right)) = (left, right) else {
                     return compare_leaf(a, b, path, out);
                 };
-                let left_items: HashMap<&PathElement, &Value> =
-                    left.iter().map(|(e, v)| (e, *v)).collect();
-                let right_items: HashMap<&PathElement, &Value> =
-                    right.iter().map(|(e, v)| (e, *v)).collect();
-                let only_right = right.iter().filter(|(e, _)| !left_items.contains_key(e));
-                for (element, _) in left.iter().chain(only_right) {
-                    path.push(element.clone());
-                    let (x, y) = (left_items.get(element), right_items.get(element));
-                    self.compare_at(x.copied(), y.copied(), path, out);
+                let find = Finder::new(&right);
+                let mut matched = vec![false; right.len()];
+                let mut pairs = Vec::with_capacity(left.len());
+                for (element, _) in &left {
+                    let j = find.position(&right, element);
+                    if let Some(j) = j {
+                        matched[j] = true;
+                    }
+                    pairs.push(j);
+                }
+                let mut right: Vec<Option<(PathElement, &Value)>> =
+                    right.into_iter().map(Some).collect();
+                for ((element, x), j) in left.into_iter().zip(pairs) {
+                    let y = j.and_then(|j| right[j].as_ref()).map(|(_, y)| *y);
+                    path.push(element);
+                    self.compare_at(Some(x), y, path, out);
                     path.pop();
+                }
+                for (item, seen) in right.iter_mut().zip(matched) {
+                    if let (Some((element, y)), false) = (item.take(), seen) {
+                        path.push(element);
+                        self.compare_at(None, Some(y), path, out);
+                        path.pop();
+                    }
                 }
             }
             Shape::Leaf => return compare_leaf(a, b, path, out),
         }
         if a.is_none() && self.scope.ownable(path) {
-            out.added.insert(path.clone());
+            out.added.push(path.clone());
         }
         if b.is_none() && self.scope.ownable(path) {
-            out.removed.insert(path.clone());
+            out.removed.push(path.clone());
         }
     }
 
@@ -368,11 +402,34 @@ impl Typed {
     }
 }
 
-fn compare_leaf(a: Option<&Value>, b: Option<&Value>, path: &Path, out: &mut Comparison) {
+/// Lists no longer than this are searched and checked for duplicates by a scan.
+const SCAN_LIMIT: usize = 16;
+
+/// Finds a path element among a list's items: by a scan for short lists, by hash otherwise.
+struct Finder<'e> {
+    index: Option<HashMap<&'e PathElement, usize>>,
+}
+
+impl<'e> Finder<'e> {
+    fn new(items: &'e [(PathElement, &Value)]) -> Finder<'e> {
+        let index = (items.len() > SCAN_LIMIT)
+            .then(|| items.iter().enumerate().map(|(i, (e, _))| (e, i)).collect());
+        Finder { index }
+    }
+
+    fn position(&self, items: &[(PathElement, &Value)], element: &PathElement) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(element).copied(),
+            None => items.iter().position(|(e, _)| e == element),
+        }
+    }
+}
+
+fn compare_leaf(a: Option<&Value>, b: Option<&Value>, path: &Path, out: &mut Changes) {
     match (a, b) {
-        (None, Some(_)) => out.added.insert(path.clone()),
-        (Some(_), None) => out.removed.insert(path.clone()),
-        (Some(x), Some(y)) if x != y => out.modified.insert(path.clone()),
+        (None, Some(_)) => out.added.push(path.clone()),
+        (Some(_), None) => out.removed.push(path.clone()),
+        (Some(x), Some(y)) if x != y => out.modified.push(path.clone()),
         _ => {}
     }
 }
