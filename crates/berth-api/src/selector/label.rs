@@ -269,13 +269,7 @@ impl LabelSelector {
 /// prints as the empty string, as Kubernetes prints it.
 impl fmt::Display for LabelSelector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, r) in self.requirements.iter().enumerate() {
-            if i > 0 {
-                f.write_str(",")?;
-            }
-            write!(f, "{r}")?;
-        }
-        Ok(())
+        super::write_terms(f, &self.requirements)
     }
 }
 

@@ -50,6 +50,20 @@ pub enum SelectorError {
     },
 }
 
+/// Writes selector terms separated by commas, the form both selector kinds print in.
+fn write_terms<T: std::fmt::Display>(
+    f: &mut std::fmt::Formatter<'_>,
+    terms: &[T],
+) -> std::fmt::Result {
+    for (i, term) in terms.iter().enumerate() {
+        if i > 0 {
+            f.write_str(",")?;
+        }
+        write!(f, "{term}")?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
