@@ -180,3 +180,72 @@ fn namespaces_terminate_and_refuse_new_content() {
     let error = fails(&server, &["apply", "-n", "missing", "-f", &other]);
     assert!(error.contains(r#"namespaces "missing" not found"#), "{error}");
 }
+
+#[test]
+fn evictions_honour_disruption_budgets() {
+    let server = server(&[]);
+    let url = server.url().expect("url");
+    let pod = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  labels: {{app: web}}\nspec:\n  containers: [{{name: c, image: busybox}}]\n"
+        )
+    };
+    for name in ["p1", "p2", "p3"] {
+        let path = write(&server, &format!("{name}.yaml"), &pod(name));
+        ok(&server, &["apply", "-f", &path]);
+    }
+    for name in ["p1", "p2"] {
+        ok(
+            &server,
+            &[
+                "patch",
+                "pod",
+                name,
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                r#"{"status":{"phase":"Running"}}"#,
+            ],
+        );
+    }
+    let pdb = write(
+        &server,
+        "pdb.yaml",
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec:\n  minAvailable: 1\n  selector: {matchLabels: {app: web}}\n",
+    );
+    ok(&server, &["apply", "-f", &pdb]);
+    let evict = |name: &str| {
+        let body = format!(
+            r#"{{"apiVersion":"policy/v1","kind":"Eviction","metadata":{{"name":"{name}"}}}}"#
+        );
+        common::curl(&[
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            &body,
+            &format!("{url}/api/v1/namespaces/default/pods/{name}/eviction"),
+        ])
+    };
+    // Until the disruption controller has observed the budget, running pods stay.
+    let (body, code) = evict("p1");
+    assert_eq!(code, "429", "{body}");
+    // The controller's view: one disruption allowed.
+    let status = r#"{"status":{"observedGeneration":1,"disruptionsAllowed":1,"currentHealthy":2,"desiredHealthy":1,"expectedPods":2}}"#;
+    ok(&server, &["patch", "pdb", "web", "--subresource=status", "--type=merge", "-p", status]);
+    let (body, code) = evict("p1");
+    assert_eq!(code, "201", "{body}");
+    assert!(fails(&server, &["get", "pod", "p1"]).contains("NotFound"));
+    let budget = json(&server, &["get", "pdb", "web"]);
+    assert_eq!(budget["status"]["disruptionsAllowed"], 0);
+    assert!(budget["status"]["disruptedPods"]["p1"].is_string(), "{budget}");
+    // No disruption left: the next running pod stays, with the reason.
+    let (body, code) = evict("p2");
+    assert_eq!(code, "429", "{body}");
+    assert!(body.contains("needs 1 healthy pods and has 2 currently"), "{body}");
+    ok(&server, &["get", "pod", "p2"]);
+    // A pod that is not running is evicted without asking the budget.
+    let (body, code) = evict("p3");
+    assert_eq!(code, "201", "{body}");
+}

@@ -4,6 +4,7 @@
 //! [`watch`]. Subresources that need a node agent answer a clear error until it exists.
 
 mod apply;
+mod eviction;
 mod read;
 mod watch;
 mod write;
@@ -77,7 +78,7 @@ async fn dispatch(ctx: Ctx, method: Method, body: Body) -> Result<Response, ApiE
             write::bind(&ctx, read_body(&ctx, body).await?).await
         }
         (Method::POST, true, Some(Sub::Eviction)) => {
-            write::evict(&ctx, read_body(&ctx, body).await?).await
+            eviction::evict(&ctx, read_body(&ctx, body).await?).await
         }
         (Method::PUT, true, None | Some(Sub::Status | Sub::Finalize)) => {
             write::replace(&ctx, read_body(&ctx, body).await?).await

@@ -621,14 +621,14 @@ pub(crate) async fn replace_scale(ctx: &Ctx, body: Value) -> Result<Response, Ap
 }
 
 /// `DeleteOptions` from the body and the query.
-struct DeleteOptions {
+pub(crate) struct DeleteOptions {
     propagation: String,
     grace: Option<i64>,
     uid: Option<String>,
     resource_version: Option<Revision>,
 }
 
-fn delete_options(ctx: &Ctx, raw: &[u8]) -> Result<DeleteOptions, ApiError> {
+pub(crate) fn delete_options(ctx: &Ctx, raw: &[u8]) -> Result<DeleteOptions, ApiError> {
     let body = if raw.iter().all(u8::is_ascii_whitespace) { json!({}) } else { decode_json(raw)? };
     let mut propagation = body
         .get("propagationPolicy")
@@ -674,7 +674,7 @@ pub(crate) async fn delete(ctx: &Ctx, raw: &[u8]) -> Result<Response, ApiError> 
 
 /// Deletes the target now, or marks it for deletion when finalizers (or a graceful pod stop)
 /// hold it; returns the object as it was deleted or as it is now.
-async fn delete_one(ctx: &Ctx, options: &DeleteOptions) -> Result<Value, ApiError> {
+pub(crate) async fn delete_one(ctx: &Ctx, options: &DeleteOptions) -> Result<Value, ApiError> {
     let def = ctx.target.def;
     let name = ctx.target.name.as_deref().unwrap_or_default();
     for _ in 0..UPDATE_ATTEMPTS {
@@ -867,15 +867,6 @@ pub(crate) async fn bind(ctx: &Ctx, binding: Value) -> Result<Response, ApiError
     Ok(json_response(StatusCode::CREATED, &success()))
 }
 
-/// `pods/eviction`: deletes the pod (disruption budgets are checked by the eviction
-/// controller once it exists).
-pub(crate) async fn evict(ctx: &Ctx, eviction: Value) -> Result<Response, ApiError> {
-    let raw = eviction.get("deleteOptions").map(|o| o.to_string()).unwrap_or_default();
-    let options = delete_options(ctx, raw.as_bytes())?;
-    delete_one(ctx, &options).await?;
-    Ok(json_response(StatusCode::CREATED, &success()))
-}
-
-fn success() -> Value {
+pub(crate) fn success() -> Value {
     json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201})
 }
