@@ -100,16 +100,16 @@ impl Objects {
         }
     }
 
-    /// Deletes the object if it is still at `expected`; returns the revision of the delete.
+    /// Deletes the object if it is still at `expected`.
     pub async fn delete(
         &self,
         def: &ResourceDef,
         namespace: Option<&str>,
         name: &str,
         expected: Revision,
-    ) -> Result<Result<Revision, StoreError>, ApiError> {
+    ) -> Result<Result<(), StoreError>, ApiError> {
         match self.store.delete(&Self::key(def, namespace, name), Some(expected)).await {
-            Ok(_) => Ok(Ok(self.store.current_revision().await.unwrap_or(expected))),
+            Ok(_) => Ok(Ok(())),
             Err(conflict @ StoreError::Conflict { .. }) => Ok(Err(conflict)),
             Err(e) => Err(ApiError::from_store(e, def, name)),
         }

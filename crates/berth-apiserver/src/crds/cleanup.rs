@@ -83,8 +83,10 @@ pub async fn finish(state: &ApiState, name: &str) -> Result<bool, ApiError> {
     // Another API server (or this one's sync task) may get there first: gone is gone.
     if others.is_none_or(Vec::is_empty) {
         return match state.objects.delete(def, None, name, current.revision).await {
-            Ok(Ok(revision)) => {
-                state.crds.remove(name, revision);
+            Ok(Ok(())) => {
+                // Only this caller needs the revision of the delete: ask for it here.
+                let revision = state.objects.store().current_revision().await;
+                state.crds.remove(name, revision.unwrap_or(current.revision));
                 Ok(true)
             }
             Ok(Err(_conflict)) => Ok(false),

@@ -12,8 +12,9 @@ use axum::response::Response;
 use berth_api::selector::LabelSelector;
 use serde_json::{Value, json};
 
+use super::delete::{delete_one, delete_options};
 use super::read::get_object;
-use super::write::{delete_one, delete_options, success};
+use super::write::success;
 use super::{Ctx, json_response};
 use crate::objects::{self, Objects};
 use crate::resources;
@@ -37,8 +38,11 @@ fn needs_budget(pod: &Value) -> bool {
     !deleting && phase == "Running"
 }
 
-fn refused(message: String, causes: Vec<Cause>) -> ApiError {
-    ApiError::new(429, "TooManyRequests", message).with_causes(causes)
+/// The 429 an eviction gets when the budget says no, with the budget's reason as the cause.
+fn refused(reason: String) -> ApiError {
+    let cause = Cause { kind: "DisruptionBudget", field: String::new(), message: reason };
+    let message = "Cannot evict pod as it would violate the pod's disruption budget.";
+    ApiError::new(429, "TooManyRequests", message).with_causes(vec![cause])
 }
 
 /// Takes one allowed disruption from the budget covering `pod`, if there is one.
@@ -81,16 +85,9 @@ async fn take_disruption(ctx: &Ctx, pod: &Value) -> Result<(), ApiError> {
         let observed =
             object.pointer("/status/observedGeneration").and_then(Value::as_i64).unwrap_or(0);
         if observed < generation {
-            return Err(refused(
-                "Cannot evict pod as it would violate the pod's disruption budget.".into(),
-                vec![Cause {
-                    kind: "DisruptionBudget",
-                    field: String::new(),
-                    message: format!(
-                        "The disruption budget {budget_name} is still being processed by the server."
-                    ),
-                }],
-            ));
+            return Err(refused(format!(
+                "The disruption budget {budget_name} is still being processed by the server."
+            )));
         }
         let allowed =
             object.pointer("/status/disruptionsAllowed").and_then(Value::as_i64).unwrap_or(0);
@@ -99,16 +96,9 @@ async fn take_disruption(ctx: &Ctx, pod: &Value) -> Result<(), ApiError> {
                 object.pointer("/status/currentHealthy").and_then(Value::as_i64).unwrap_or(0);
             let desired =
                 object.pointer("/status/desiredHealthy").and_then(Value::as_i64).unwrap_or(0);
-            return Err(refused(
-                "Cannot evict pod as it would violate the pod's disruption budget.".into(),
-                vec![Cause {
-                    kind: "DisruptionBudget",
-                    field: String::new(),
-                    message: format!(
-                        "The disruption budget {budget_name} needs {desired} healthy pods and has {healthy} currently"
-                    ),
-                }],
-            ));
+            return Err(refused(format!(
+                "The disruption budget {budget_name} needs {desired} healthy pods and has {healthy} currently"
+            )));
         }
         let mut next = object.clone();
         if let Some(status) = next.get_mut("status").and_then(Value::as_object_mut) {
@@ -128,5 +118,5 @@ async fn take_disruption(ctx: &Ctx, pod: &Value) -> Result<(), ApiError> {
             Err(_) => continue,
         }
     }
-    Err(refused("the disruption budget kept changing; try again".into(), Vec::new()))
+    Err(ApiError::new(429, "TooManyRequests", "the disruption budget kept changing; try again"))
 }

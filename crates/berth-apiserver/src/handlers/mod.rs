@@ -1,9 +1,10 @@
 //! The REST handlers for resources: one entry point that parses the URL and dispatches by verb.
 //!
-//! Reads are in [`read`], writes (create, update, patch, delete) in [`write`], watches in
-//! [`watch`]. Subresources that need a node agent answer a clear error until it exists.
+//! Reads are in [`read`], writes (create, update, patch) in [`write`], deletes in [`delete`],
+//! server-side apply in [`apply`], evictions in [`eviction`], watches in [`watch`]. Subresources that need a node agent answer a clear error until it exists.
 
 mod apply;
+mod delete;
 mod eviction;
 mod read;
 mod watch;
@@ -92,11 +93,11 @@ async fn dispatch(ctx: Ctx, method: Method, body: Body) -> Result<Response, ApiE
         }
         (Method::DELETE, true, None) => {
             let raw = read_raw(&ctx, body).await?;
-            write::delete(&ctx, &raw).await
+            delete::delete(&ctx, &raw).await
         }
         (Method::DELETE, false, None) => {
             let raw = read_raw(&ctx, body).await?;
-            write::delete_collection(&ctx, &raw).await
+            delete::delete_collection(&ctx, &raw).await
         }
         (method, _, _) => Err(ApiError::method_not_allowed(format!(
             "the server does not allow this method on the requested resource ({method})"
