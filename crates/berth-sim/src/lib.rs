@@ -1,0 +1,1 @@
+//! Simulated nodes (not written yet).
