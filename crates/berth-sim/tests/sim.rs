@@ -141,6 +141,13 @@ async fn nodes_register_ready_and_renew_their_leases() -> anyhow::Result<()> {
     pods.create(&PostParams::default(), &pod("orphan", "sim-node-2", json!({}), "Always")?).await?;
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(phase(&pods.get("orphan").await?), "Pending");
+
+    // Dropping the handle is the loss of every node.
+    drop(handle);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let last = renew_time(&leases.get("sim-node-0").await?);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(renew_time(&leases.get("sim-node-0").await?), last, "renewed after the drop");
     drop(cluster.server);
     Ok(())
 }
@@ -172,6 +179,23 @@ async fn pods_run_complete_and_go_when_deleted() -> anyhow::Result<()> {
     pod_in_phase(&pods, "job", "Running", 10).await?;
     pod_in_phase(&pods, "job", "Succeeded", 10).await?;
     pod_in_phase(&pods, "bad", "Failed", 10).await?;
+
+    // The ready annotation flips readiness of a running pod, both ways.
+    let annotate =
+        |value: &str| json!({"metadata": {"annotations": {"sim.berth.dev/ready": value}}});
+    let ready_of = |pod: &Pod| {
+        let conditions = pod.status.as_ref().and_then(|s| s.conditions.clone()).unwrap_or_default();
+        conditions.into_iter().find(|c| c.type_ == "Ready").map(|c| c.status)
+    };
+    for (value, want) in [("false", "False"), ("true", "True")] {
+        let patch = kube::api::Patch::Merge(annotate(value));
+        pods.patch("web", &Default::default(), &patch).await?;
+        eventually(10, &format!("web Ready={want}"), || async {
+            let pod = pods.get("web").await?;
+            Ok((ready_of(&pod).as_deref() == Some(want)).then_some(()))
+        })
+        .await?;
+    }
 
     // Deleted with the default grace period: the node finishes the deletion.
     pods.delete("web", &DeleteParams::default()).await?;
