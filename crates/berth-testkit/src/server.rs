@@ -14,6 +14,8 @@ pub struct BerthServer {
     child: Option<Child>,
     dir: tempfile::TempDir,
     kubeconfig: PathBuf,
+    binary: PathBuf,
+    extra: Vec<String>,
 }
 
 impl BerthServer {
@@ -21,34 +23,58 @@ impl BerthServer {
     /// waits (up to 30 s) for the kubeconfig it writes once ready.
     pub fn start(binary: &Path, extra: &[&str]) -> anyhow::Result<BerthServer> {
         let dir = crate::temp_dir("berth-server")?;
-        let data_dir = dir.path().join("data");
-        let log = std::fs::File::create(dir.path().join("server.log")).context("server log")?;
-        let child = Command::new(binary)
+        let kubeconfig = dir.path().join("data").join("kubeconfig.yaml");
+        let mut server = BerthServer {
+            child: None,
+            dir,
+            kubeconfig,
+            binary: binary.to_owned(),
+            extra: extra.iter().map(|&a| a.to_owned()).collect(),
+        };
+        server.launch()?;
+        Ok(server)
+    }
+
+    /// Kills the server (SIGKILL, mid-whatever it was doing) and starts it again on the same
+    /// data dir with the same flags; waits until it is ready again (on a new port).
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        self.kill();
+        self.launch()
+    }
+
+    fn launch(&mut self) -> anyhow::Result<()> {
+        let data_dir = self.dir.path().join("data");
+        let _ = std::fs::remove_file(&self.kubeconfig);
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("server.log"))
+            .context("server log")?;
+        let child = Command::new(&self.binary)
             .arg("server")
             .arg("--data-dir")
             .arg(&data_dir)
             .args(["--https-listen-port", "0", "--disable-agent"])
-            .args(extra)
+            .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(log.try_clone().context("server log")?)
             .stderr(log)
             .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
-        let kubeconfig = data_dir.join("kubeconfig.yaml");
-        let mut server = BerthServer { child: Some(child), dir, kubeconfig };
+            .with_context(|| format!("starting {}", self.binary.display()))?;
+        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
-        while !server.kubeconfig.exists() {
-            if let Some(child) = server.child.as_mut()
+        while !self.kubeconfig.exists() {
+            if let Some(child) = self.child.as_mut()
                 && let Some(status) = child.try_wait().context("checking the server")?
             {
-                bail!("berth server exited with {status}:\n{}", server.log());
+                bail!("berth server exited with {status}:\n{}", self.log());
             }
             if Instant::now() > deadline {
-                bail!("berth server wrote no kubeconfig within 30 s:\n{}", server.log());
+                bail!("berth server wrote no kubeconfig within 30 s:\n{}", self.log());
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Ok(server)
+        Ok(())
     }
 
     pub fn kubeconfig(&self) -> &Path {

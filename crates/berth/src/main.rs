@@ -4,6 +4,7 @@
 
 mod bench;
 mod server;
+mod sim;
 
 use clap::{Parser, Subcommand};
 
@@ -22,6 +23,9 @@ enum Command {
     /// Measure berth's components against their peers and print a table.
     #[command(subcommand)]
     Bench(bench::Bench),
+    /// Simulated nodes (like kwok) for the cluster in $KUBECONFIG.
+    #[command(subcommand)]
+    Sim(sim::Sim),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -38,6 +42,7 @@ fn main() -> anyhow::Result<()> {
         match cli.command {
             Command::Bench(bench) => bench.run().await,
             Command::Server(server) => server.run().await,
+            Command::Sim(sim) => sim.run().await,
         }
     })
 }

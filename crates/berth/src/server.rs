@@ -1,9 +1,11 @@
-//! `berth server`: the control plane. Today: the cluster store and the API server; the
-//! scheduler, controllers and the node agent join in later issues.
+//! `berth server`: the control plane: the cluster store, the API server, the scheduler and the
+//! controller manager (the node agent joins in a later issue).
 //!
 //! Start-up: open the store (sqlite in the data dir, or etcd), create the standard namespaces,
 //! fill the watch cache, follow the CRDs, listen, and once `/readyz` would answer 200 write the
-//! admin kubeconfig atomically. Then serve until SIGINT or SIGTERM.
+//! admin kubeconfig atomically. Then the scheduler and the controllers start, each under its own
+//! leader election and talking to the API over loopback like any client. Serve until SIGINT or
+//! SIGTERM.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -51,6 +53,24 @@ pub struct ServerArgs {
     /// Components not to run.
     #[arg(long)]
     disable: Vec<String>,
+    /// Do not run the scheduler (as k3s).
+    #[arg(long)]
+    disable_scheduler: bool,
+    /// Do not run the controller manager (as k3s).
+    #[arg(long)]
+    disable_controller_manager: bool,
+    /// Controllers not to run, by name (replicaset, deployment, nodelifecycle, …).
+    #[arg(long, value_delimiter = ',')]
+    disable_controllers: Vec<String>,
+    /// How long a node's Lease may go unrenewed before the node is marked Unknown and tainted.
+    #[arg(long, default_value = "40s", value_parser = crate::sim::duration)]
+    node_monitor_grace_period: std::time::Duration,
+    /// tolerationSeconds for the not-ready and unreachable taints that pods get by default.
+    #[arg(long, default_value = "300s", value_parser = crate::sim::duration)]
+    default_not_ready_toleration: std::time::Duration,
+    /// Also run this many simulated nodes in this process (see `berth sim nodes`).
+    #[arg(long, default_value_t = 0)]
+    sim_nodes: usize,
 }
 
 impl ServerArgs {
@@ -99,16 +119,73 @@ impl ServerArgs {
         if let Some(path) = &self.write_kubeconfig {
             write_atomically(path, &kubeconfig)?;
         }
+        let control_plane = self.start_control_plane(bound)?;
         eprintln!(
             "berth server: API at http://{bound}, kubeconfig at {}",
             data_dir.join("kubeconfig.yaml").display()
         );
-        server.await.context("the API server task")?.context("serving the API")?;
+        tokio::select! {
+            served = server => served.context("the API server task")?.context("serving the API")?,
+            failed = control_plane => failed?,
+        }
         Ok(())
+    }
+
+    /// Starts the scheduler and the controller manager, which talk to this server through the
+    /// API like any client. Resolves only if one of them stops.
+    fn start_control_plane(
+        &self,
+        api: SocketAddr,
+    ) -> anyhow::Result<impl std::future::Future<Output = anyhow::Result<()>> + use<>> {
+        let client = loopback_client(api)?;
+        let mut tasks = tokio::task::JoinSet::new();
+        if !self.disable_controller_manager && !self.is_disabled("controller-manager") {
+            let config = berth_controllers::Config {
+                node_monitor_grace_period: self.node_monitor_grace_period,
+                default_not_ready_toleration: self.default_not_ready_toleration,
+                disabled: self.disable_controllers.clone(),
+                ..berth_controllers::Config::default()
+            };
+            let client = client.clone();
+            tasks.spawn(async move {
+                berth_controllers::run(client, config).await.context("the controller manager")
+            });
+        }
+        if !self.disable_scheduler && !self.is_disabled("scheduler") {
+            let config = berth_scheduler::Config::default();
+            let client = client.clone();
+            tasks.spawn(async move {
+                berth_scheduler::run(client, config).await.context("the scheduler")
+            });
+        }
+        if self.sim_nodes > 0 {
+            let config = berth_sim::Config { count: self.sim_nodes, ..berth_sim::Config::default() };
+            let client = client.clone();
+            tasks.spawn(async move {
+                berth_sim::run(client, config).await.context("the simulated nodes")
+            });
+        }
+        Ok(async move {
+            match tasks.join_next().await {
+                Some(result) => result.context("a control plane task")?,
+                None => std::future::pending().await,
+            }
+        })
+    }
+
+    fn is_disabled(&self, component: &str) -> bool {
+        self.disable.iter().any(|d| d == component)
     }
 }
 
-async fn shutdown_signal() {
+/// A kube client for this process's own API server.
+pub fn loopback_client(api: SocketAddr) -> anyhow::Result<kube::Client> {
+    let host = if api.ip().is_unspecified() { "127.0.0.1".to_owned() } else { api.ip().to_string() };
+    let host = if host.contains(':') { format!("[{host}]") } else { host };
+    let url = format!("http://{host}:{}", api.port()).parse().context("the API server's URL")?;
+    kube::Client::try_from(kube::Config::new(url)).context("a client for the API server")
+}
+pub async fn shutdown_signal() {
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(term) => term,
         Err(_) => return std::future::pending().await,

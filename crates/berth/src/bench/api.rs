@@ -4,20 +4,15 @@
 //! watch delivery latency (100 watchers, 1,000 updates), and the server's resident memory with
 //! 10,000 pods stored against the JSON size of those pods.
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1;
-use hyper::{Method, Request};
-use hyper_util::rt::TokioIo;
+use http_body_util::BodyExt;
+use hyper::Method;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 
+use super::process::{Client, ServerProcess};
 use super::stats::{Latencies, ms};
 
 #[derive(Debug, clap::Args)]
@@ -41,55 +36,6 @@ pub struct ApiBench {
     no_etcd: bool,
 }
 
-/// One keep-alive HTTP/1.1 connection to the API server.
-struct Client {
-    sender: http1::SendRequest<Full<Bytes>>,
-}
-
-impl Client {
-    async fn connect(address: &str) -> anyhow::Result<Client> {
-        let stream = TcpStream::connect(address).await.context("connecting to the API server")?;
-        stream.set_nodelay(true)?;
-        let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
-        tokio::spawn(connection);
-        Ok(Client { sender })
-    }
-
-    async fn call(
-        &mut self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> anyhow::Result<(u16, Bytes)> {
-        let bytes = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
-        let request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", "berth")
-            .header("content-type", "application/json")
-            .body(Full::new(bytes))?;
-        self.sender.ready().await?;
-        let response = self.sender.send_request(request).await?;
-        let status = response.status().as_u16();
-        let body = response.into_body().collect().await?.to_bytes();
-        Ok((status, body))
-    }
-
-    async fn expect(
-        &mut self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-        want: u16,
-    ) -> anyhow::Result<Bytes> {
-        let (status, bytes) = self.call(method, path, body).await?;
-        if status != want {
-            bail!("{path}: status {status}, want {want}: {}", String::from_utf8_lossy(&bytes));
-        }
-        Ok(bytes)
-    }
-}
-
 fn pod(name: &str, namespace: &str) -> Value {
     json!({
         "apiVersion": "v1", "kind": "Pod",
@@ -100,67 +46,6 @@ fn pod(name: &str, namespace: &str) -> Value {
                  "env": [{"name": "MODE", "value": "bench"}, {"name": "LEVEL", "value": "info"}],
                  "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}}}]}
     })
-}
-
-/// A `berth server` child process.
-struct ServerProcess {
-    child: Child,
-    address: String,
-    _dir: berth_testkit::TempDir,
-}
-
-impl ServerProcess {
-    async fn start(extra: &[&str]) -> anyhow::Result<Self> {
-        let dir = berth_testkit::temp_dir("berth-bench-api")?;
-        let data = dir.path().join("data");
-        let exe = std::env::current_exe().context("finding the berth binary")?;
-        let child = Command::new(exe)
-            .arg("server")
-            .arg("--data-dir")
-            .arg(&data)
-            .args(["--https-listen-port", "0", "--disable-agent"])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting berth server")?;
-        let kubeconfig = data.join("kubeconfig.yaml");
-        let started = Instant::now();
-        while !kubeconfig.exists() {
-            if started.elapsed() > Duration::from_secs(30) {
-                bail!("berth server did not become ready");
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let config = std::fs::read_to_string(&kubeconfig)?;
-        let address = config
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("server: http://"))
-            .context("no server address in the kubeconfig")?
-            .to_owned();
-        Ok(ServerProcess { child, address, _dir: dir })
-    }
-
-    fn rss_bytes(&self) -> u64 {
-        rss_of(self.child.id())
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn rss_of(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(Path::new("/proc").join(pid.to_string()).join("status"))
-        .unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kb| kb * 1024)
 }
 
 struct Report {
@@ -343,14 +228,8 @@ impl ApiBench {
             let ready = ready_tx.clone();
             watchers.spawn(async move {
                 let mut client = Client::connect(&address).await?;
-                let request = Request::builder()
-                    .uri(path)
-                    .header("host", "berth")
-                    .body(Full::new(Bytes::new()))?;
-                client.sender.ready().await?;
-                let response = client.sender.send_request(request).await?;
+                let mut body = client.stream(&path).await?;
                 let _ = ready.send(()).await;
-                let mut body = response.into_body();
                 let mut seen = Vec::with_capacity(updates);
                 let mut buffer = Vec::new();
                 while seen.len() < updates {

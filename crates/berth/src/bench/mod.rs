@@ -2,6 +2,8 @@
 //! component against its peer started in the same run (the store against a real etcd).
 
 mod api;
+mod control_plane;
+mod process;
 mod stats;
 mod store;
 
@@ -13,6 +15,8 @@ pub enum Bench {
     Store(store::StoreBench),
     /// The API server over HTTP: per-verb latency, big LISTs, watch fan-out, memory.
     Api(api::ApiBench),
+    /// The scheduler and controllers on simulated nodes: pods/s and a 1,000-replica rollout.
+    ControlPlane(control_plane::ControlPlaneBench),
 }
 
 impl Bench {
@@ -20,6 +24,7 @@ impl Bench {
         match self {
             Bench::Store(bench) => bench.run().await,
             Bench::Api(bench) => bench.run().await,
+            Bench::ControlPlane(bench) => bench.run().await,
         }
     }
 }
