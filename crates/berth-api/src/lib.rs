@@ -2,8 +2,9 @@
 //!
 //! Objects are handled as JSON values (`serde_json::Value`), the way the API server stores and
 //! serves them. [`selector`] parses and matches label and field selectors; [`patch`] applies the
-//! four Kubernetes patch types.
+//! four Kubernetes patch types; [`cron`] parses CronJob schedules and computes their next run.
 
 pub mod apply;
+pub mod cron;
 pub mod patch;
 pub mod selector;

@@ -12,6 +12,7 @@ use crate::status::Cause;
 /// Fills defaults in place.
 pub fn apply(def: &ResourceDef, object: &mut Value) {
     let name = crate::meta::meta_str(object, "name").unwrap_or_default().to_owned();
+    let uid = crate::meta::meta_str(object, "uid").unwrap_or_default().to_owned();
     let Some(map) = object.as_object_mut() else { return };
     match (def.group, def.kind) {
         ("", "Namespace") => {
@@ -27,6 +28,7 @@ pub fn apply(def: &ResourceDef, object: &mut Value) {
         }
         ("", "Pod") => {
             pod_spec(child(map, "spec"));
+            default_tolerations(child(map, "spec"));
             child(map, "status").entry("phase").or_insert_with(|| json!("Pending"));
         }
         ("", "Secret") => {
@@ -89,7 +91,11 @@ pub fn apply(def: &ResourceDef, object: &mut Value) {
             }
             template(spec);
         }
-        ("batch", "Job") => job_spec(child(map, "spec")),
+        ("batch", "Job") => {
+            let spec = child(map, "spec");
+            job_spec(spec);
+            job_selector(spec, &name, &uid);
+        }
         ("batch", "CronJob") => {
             let spec = child(map, "spec");
             spec.entry("concurrencyPolicy").or_insert_with(|| json!("Allow"));
@@ -114,6 +120,56 @@ fn child<'a>(map: &'a mut Map<String, Value>, field: &str) -> &'a mut Map<String
         _ => unreachable!("a value just made an object is an object"),
     }
 }
+
+/// A job without a manual selector selects its own pods by its uid (kube-apiserver's
+/// `generateSelector`): the selector and the template labels are set on create.
+fn job_selector(spec: &mut Map<String, Value>, name: &str, uid: &str) {
+    if spec.get("manualSelector").and_then(Value::as_bool) == Some(true) || uid.is_empty() {
+        return;
+    }
+    spec.entry("manualSelector").or_insert_with(|| json!(false));
+    if spec.get("selector").is_some_and(|s| !s.is_null()) {
+        return;
+    }
+    spec.insert(
+        "selector".into(),
+        json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}),
+    );
+    let meta = child(child(spec, "template"), "metadata");
+    let labels = child(meta, "labels");
+    for (key, value) in [
+        ("batch.kubernetes.io/controller-uid", uid),
+        ("controller-uid", uid),
+        ("batch.kubernetes.io/job-name", name),
+        ("job-name", name),
+    ] {
+        labels.entry(key).or_insert_with(|| json!(value));
+    }
+}
+
+/// The DefaultTolerationSeconds admission plugin: every pod tolerates the not-ready and
+/// unreachable NoExecute taints for 300 s unless it says otherwise.
+fn default_tolerations(spec: &mut Map<String, Value>) {
+    let entry = spec.entry("tolerations").or_insert_with(|| json!([]));
+    let Some(tolerations) = entry.as_array_mut() else { return };
+    for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
+        let covered = tolerations.iter().any(|t| {
+            let t_key = t.get("key").and_then(Value::as_str);
+            let effect = t.get("effect").and_then(Value::as_str).unwrap_or_default();
+            let exists = t.get("operator").and_then(Value::as_str) == Some("Exists");
+            (t_key == Some(key) || (t_key.is_none() && exists))
+                && (effect.is_empty() || effect == "NoExecute")
+        });
+        if !covered {
+            tolerations.push(json!({"key": key, "operator": "Exists", "effect": "NoExecute",
+                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS}));
+        }
+    }
+}
+
+/// tolerationSeconds of the default not-ready/unreachable tolerations (kube-apiserver's
+/// `--default-not-ready-toleration-seconds` and `--default-unreachable-toleration-seconds`).
+pub const DEFAULT_TOLERATION_SECONDS: i64 = 300;
 
 fn template(spec: &mut Map<String, Value>) {
     let template = child(spec, "template");
@@ -194,6 +250,7 @@ pub fn validate(def: &ResourceDef, object: &Value, old: Option<&Value>) -> Resul
         ("batch", "Job") => {
             pod(object.pointer("/spec/template/spec"), "spec.template.spec", &mut causes)
         }
+        ("batch", "CronJob") => cron_job(object, &mut causes),
         ("", "ConfigMap" | "Secret") => immutable_data(object, old, &mut causes),
         _ => {}
     }
@@ -240,6 +297,33 @@ fn workload(def: &ResourceDef, object: &Value, causes: &mut Vec<Cause>) {
         _ => {}
     }
     pod(object.pointer("/spec/template/spec"), "spec.template.spec", causes);
+}
+
+/// The schedule and time zone must parse (the same parser the cronjob controller uses).
+fn cron_job(object: &Value, causes: &mut Vec<Cause>) {
+    use berth_api::cron::{Schedule, time_zone};
+    match object.pointer("/spec/schedule").and_then(Value::as_str) {
+        None | Some("") => causes.push(Cause::required("spec.schedule")),
+        Some(schedule) => {
+            if let Err(e) = Schedule::parse(schedule) {
+                causes.push(Cause::invalid(
+                    "spec.schedule",
+                    format!("Invalid value: {schedule:?}: {e}"),
+                ));
+            }
+        }
+    }
+    if let Some(zone) = object.pointer("/spec/timeZone").filter(|z| !z.is_null()) {
+        let name = zone.as_str().unwrap_or_default();
+        if let Err(e) = time_zone(Some(name)) {
+            causes.push(Cause::invalid("spec.timeZone", format!("Invalid value: {name:?}: {e}")));
+        }
+    }
+    pod(
+        object.pointer("/spec/jobTemplate/spec/template/spec"),
+        "spec.jobTemplate.spec.template.spec",
+        causes,
+    );
 }
 
 fn pod(spec: Option<&Value>, at: &str, causes: &mut Vec<Cause>) {
@@ -301,6 +385,55 @@ mod tests {
         let policies: Vec<&Value> =
             (0..3).map(|i| &pod["spec"]["containers"][i]["imagePullPolicy"]).collect();
         assert_eq!(policies, [&json!("Always"), &json!("IfNotPresent"), &json!("Always")]);
+    }
+
+    #[test]
+    fn cron_jobs_need_a_valid_schedule_and_zone() {
+        let def = find("batch", "v1", "cronjobs").expect("cronjobs");
+        let pod = json!({"containers": [{"name": "c", "image": "i"}]});
+        let cases = [
+            (json!("*/5 * * * *"), Value::Null, None),
+            (json!("@hourly"), json!("Europe/Berlin"), None),
+            (json!("61 * * * *"), Value::Null, Some("spec.schedule")),
+            (json!("CRON_TZ=UTC * * * * *"), Value::Null, Some("spec.schedule")),
+            (Value::Null, Value::Null, Some("spec.schedule")),
+            (json!("* * * * *"), json!("Nowhere/Else"), Some("spec.timeZone")),
+            (json!("* * * * *"), json!("Local"), Some("spec.timeZone")),
+        ];
+        for (schedule, zone, want) in cases {
+            let mut c = json!({"spec": {"schedule": schedule, "timeZone": zone,
+                "jobTemplate": {"spec": {"template": {"spec": pod}}}}});
+            apply(def, &mut c);
+            let got = validate(def, &c, None).err().map(|causes| causes[0].field.clone());
+            assert_eq!(got.as_deref(), want, "{schedule} {zone}");
+        }
+    }
+
+    #[test]
+    fn jobs_select_their_pods_by_uid_and_pods_tolerate_lost_nodes() {
+        let def = find("batch", "v1", "jobs").expect("jobs");
+        let mut job = json!({"metadata": {"name": "pi", "uid": "u-1"},
+            "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "i"}]}}}});
+        apply(def, &mut job);
+        assert_eq!(
+            job["spec"]["selector"]["matchLabels"]["batch.kubernetes.io/controller-uid"],
+            "u-1"
+        );
+        assert_eq!(job["spec"]["manualSelector"], false);
+        let labels = &job["spec"]["template"]["metadata"]["labels"];
+        assert_eq!(labels["job-name"], "pi");
+        assert_eq!(labels["controller-uid"], "u-1");
+
+        let def = find("", "v1", "pods").expect("pods");
+        let mut pod = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "i"}],
+            "tolerations": [{"key": "node.kubernetes.io/unreachable", "operator": "Exists",
+                "effect": "NoExecute", "tolerationSeconds": 5}]}});
+        apply(def, &mut pod);
+        let tolerations = pod["spec"]["tolerations"].as_array().expect("tolerations");
+        assert_eq!(tolerations.len(), 2);
+        assert_eq!(tolerations[0]["tolerationSeconds"], 5);
+        assert_eq!(tolerations[1]["key"], "node.kubernetes.io/not-ready");
+        assert_eq!(tolerations[1]["tolerationSeconds"], 300);
     }
 
     #[test]
