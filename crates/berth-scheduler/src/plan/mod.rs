@@ -129,6 +129,11 @@ impl Snapshot {
         self.placed.get(&format!("{namespace}/{name}")).map(String::as_str)
     }
 
+    /// `namespace/name` of every placed pod.
+    pub fn placed_keys(&self) -> impl Iterator<Item = &String> {
+        self.placed.keys()
+    }
+
     pub fn pod_count(&self) -> usize {
         self.placed.len()
     }

@@ -1,0 +1,387 @@
+//! The scheduler's event loop: one task owns the [`Snapshot`] and the [`Queue`], fed by two
+//! watches (nodes, pods), and spawns bindings (up to [`crate::Config::parallel_binds`] at once)
+//! whose outcomes come back into the same loop.
+//!
+//! A pod we bound is "assumed": it is placed in the snapshot at once, so the next pods see its
+//! requests, and stays there until the watch shows it bound (or the binding fails). Bound pods
+//! that finish or go away, and nodes that change, send unschedulable pods back to the queue.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::{Binding, Node, ObjectReference, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event, watcher};
+use tokio::task::JoinSet;
+
+use crate::plan::{self, NodeInfo, PodInfo, Preemption, Snapshot};
+use crate::queue::{Queue, Timings};
+use crate::recorder::{PodRef, Recorder};
+use crate::{Config, Error};
+
+/// Pods scheduled per turn of the loop before it looks at the watches again.
+const BATCH: usize = 64;
+
+/// What a spawned write reports back.
+#[derive(Debug)]
+enum Outcome {
+    Bound { key: String, pod: PodRef, node: String, result: Result<(), kube::Error> },
+    Preempted,
+}
+
+pub struct Driver {
+    client: kube::Client,
+    config: Config,
+    leadership: berth_leader::Leadership,
+    snapshot: Snapshot,
+    queue: Queue,
+    /// Pods we bound but have not seen bound: key → node.
+    assumed: HashMap<String, String>,
+    recorder: Recorder,
+    writes: JoinSet<Outcome>,
+    /// Keys seen since a watch (re)started its list; `None` once the list is done.
+    relist_nodes: Option<HashSet<String>>,
+    relist_pods: Option<HashSet<String>>,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("scheduler", &self.config.scheduler_name)
+            .field("nodes", &self.snapshot.nodes().len())
+            .field("queued", &self.queue.len())
+            .field("assumed", &self.assumed.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn key_of(pod: &Pod) -> String {
+    format!(
+        "{}/{}",
+        pod.metadata.namespace.as_deref().unwrap_or_default(),
+        pod.metadata.name.as_deref().unwrap_or_default()
+    )
+}
+
+fn is_terminal(pod: &Pod) -> bool {
+    matches!(pod.status.as_ref().and_then(|s| s.phase.as_deref()), Some("Succeeded" | "Failed"))
+}
+
+/// Whether the pod's PodScheduled condition already carries this failure.
+fn condition_says(pod: &Pod, message: &str) -> bool {
+    pod.status.as_ref().and_then(|s| s.conditions.as_ref()).is_some_and(|conditions| {
+        conditions.iter().any(|c| {
+            c.type_ == "PodScheduled"
+                && c.status == "False"
+                && c.message.as_deref() == Some(message)
+        })
+    })
+}
+
+/// The fields of a node whose change can make a pod fit.
+fn node_changed(old: &NodeInfo, new: &NodeInfo) -> bool {
+    old.labels != new.labels
+        || old.taints != new.taints
+        || old.unschedulable != new.unschedulable
+        || old.allocatable != new.allocatable
+        || old.allocatable_pods != new.allocatable_pods
+        || old.ready != new.ready
+}
+
+impl Driver {
+    pub fn new(
+        client: kube::Client,
+        config: Config,
+        leadership: berth_leader::Leadership,
+    ) -> Driver {
+        let mut snapshot = Snapshot::new();
+        snapshot.percentage_of_nodes_to_score = config.percentage_of_nodes_to_score;
+        let timings = Timings {
+            initial_backoff: config.initial_backoff,
+            max_backoff: config.max_backoff,
+            unschedulable_timeout: config.unschedulable_timeout,
+        };
+        Driver {
+            recorder: Recorder::spawn(client.clone(), &config, leadership.clone()),
+            client,
+            config,
+            leadership,
+            snapshot,
+            queue: Queue::new(timings),
+            assumed: HashMap::new(),
+            writes: JoinSet::new(),
+            relist_nodes: Some(HashSet::new()),
+            relist_pods: Some(HashSet::new()),
+        }
+    }
+
+    /// Runs until a watch ends (they retry with backoff on errors, so in practice forever).
+    pub async fn run(mut self) -> Result<(), Error> {
+        let nodes = watcher(Api::<Node>::all(self.client.clone()), watcher::Config::default())
+            .default_backoff();
+        let pods = watcher(Api::<Pod>::all(self.client.clone()), watcher::Config::default())
+            .default_backoff();
+        let (mut nodes, mut pods) = (std::pin::pin!(nodes), std::pin::pin!(pods));
+        loop {
+            let now = Instant::now();
+            let synced = self.relist_nodes.is_none() && self.relist_pods.is_none();
+            let room = self.writes.len() < self.config.parallel_binds.max(1);
+            let ready =
+                self.queue.has_active() || self.queue.next_wakeup().is_some_and(|t| t <= now);
+            let wake = self
+                .queue
+                .next_wakeup()
+                .unwrap_or(now + Duration::from_secs(5))
+                .max(now + Duration::from_millis(1));
+            tokio::select! {
+                event = nodes.next() => match event {
+                    Some(Ok(event)) => self.on_node(event),
+                    Some(Err(error)) => tracing::warn!(%error, "node watch"),
+                    None => return Err(Error::WatchEnded("node")),
+                },
+                event = pods.next() => match event {
+                    Some(Ok(event)) => self.on_pod(event),
+                    Some(Err(error)) => tracing::warn!(%error, "pod watch"),
+                    None => return Err(Error::WatchEnded("pod")),
+                },
+                Some(done) = self.writes.join_next(), if !self.writes.is_empty() => match done {
+                    Ok(outcome) => self.on_outcome(outcome),
+                    Err(error) => tracing::warn!(%error, "a scheduler write task failed"),
+                },
+                () = std::future::ready(()), if synced && room && ready => self.schedule_batch(now),
+                () = tokio::time::sleep_until(wake.into()) => {}
+            }
+        }
+    }
+
+    fn on_node(&mut self, event: Event<Node>) {
+        match event {
+            Event::Init => self.relist_nodes = Some(HashSet::new()),
+            Event::InitApply(node) | Event::Apply(node) => {
+                let info = NodeInfo::from_node(&node);
+                if let Some(seen) = self.relist_nodes.as_mut() {
+                    seen.insert(info.name.clone());
+                }
+                let changed =
+                    self.snapshot.node(&info.name).is_none_or(|old| node_changed(old, &info));
+                self.snapshot.set_node(info);
+                if changed {
+                    self.queue.move_all(Instant::now());
+                }
+            }
+            Event::Delete(node) => {
+                self.snapshot.remove_node(node.metadata.name.as_deref().unwrap_or_default())
+            }
+            Event::InitDone => {
+                let seen = self.relist_nodes.take().unwrap_or_default();
+                let gone: Vec<String> = self
+                    .snapshot
+                    .nodes()
+                    .iter()
+                    .map(|n| n.name.clone())
+                    .filter(|n| !seen.contains(n))
+                    .collect();
+                for name in gone {
+                    self.snapshot.remove_node(&name);
+                }
+            }
+        }
+    }
+
+    fn on_pod(&mut self, event: Event<Pod>) {
+        match event {
+            Event::Init => self.relist_pods = Some(HashSet::new()),
+            Event::InitApply(pod) | Event::Apply(pod) => {
+                if let Some(seen) = self.relist_pods.as_mut() {
+                    seen.insert(key_of(&pod));
+                }
+                self.apply_pod(pod);
+            }
+            Event::Delete(pod) => self.forget_pod(&key_of(&pod)),
+            Event::InitDone => {
+                let seen = self.relist_pods.take().unwrap_or_default();
+                let placed = self.snapshot.placed_keys().chain(self.queue.keys());
+                let gone: Vec<String> = placed
+                    .filter(|k| !seen.contains(*k) && !self.assumed.contains_key(*k))
+                    .cloned()
+                    .collect();
+                for key in gone {
+                    self.forget_pod(&key);
+                }
+            }
+        }
+    }
+
+    fn apply_pod(&mut self, pod: Pod) {
+        let key = key_of(&pod);
+        let spec = pod.spec.as_ref();
+        let bound = spec.and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
+        if bound {
+            self.queue.remove(&key);
+            self.assumed.remove(&key);
+            if is_terminal(&pod) {
+                self.forget_pod(&key);
+            } else {
+                self.snapshot.add_pod(Arc::new(PodInfo::from_pod(&pod)));
+            }
+            return;
+        }
+        if self.assumed.contains_key(&key) {
+            return; // an update from before our binding
+        }
+        let ours = spec.and_then(|s| s.scheduler_name.as_deref()).unwrap_or("default-scheduler")
+            == self.config.scheduler_name;
+        if ours && pod.metadata.deletion_timestamp.is_none() && !is_terminal(&pod) {
+            self.queue.upsert(Arc::new(pod));
+        } else {
+            self.queue.remove(&key);
+        }
+    }
+
+    fn forget_pod(&mut self, key: &str) {
+        self.queue.remove(key);
+        self.assumed.remove(key);
+        let (namespace, name) = key.split_once('/').unwrap_or(("", key));
+        if self.snapshot.remove_pod(namespace, name).is_some() {
+            self.queue.move_all(Instant::now());
+        }
+    }
+
+    fn schedule_batch(&mut self, now: Instant) {
+        for _ in 0..BATCH {
+            if self.writes.len() >= self.config.parallel_binds.max(1) {
+                return;
+            }
+            let Some((key, pod)) = self.queue.pop(now) else { return };
+            if !self.leadership.is_leader() {
+                self.queue.retry(&key, now);
+                return;
+            }
+            self.schedule_one(key, &pod, now);
+        }
+    }
+
+    fn schedule_one(&mut self, key: String, pod: &Pod, now: Instant) {
+        let info = PodInfo::from_pod(pod);
+        match plan::schedule(&info, &self.snapshot) {
+            Ok(node) => {
+                self.snapshot.add_pod(Arc::new(PodInfo { node_name: node.clone(), ..info }));
+                self.assumed.insert(key.clone(), node.clone());
+                let (client, leadership, pod) =
+                    (self.client.clone(), self.leadership.clone(), PodRef::of(pod));
+                self.writes.spawn(async move {
+                    let result = bind(client, leadership, &pod, &node).await;
+                    Outcome::Bound { key, pod, node, result }
+                });
+            }
+            Err(mut error) => {
+                match plan::preempt(&info, &self.snapshot, &error) {
+                    Ok(preemption) => {
+                        let (client, leadership, pod) =
+                            (self.client.clone(), self.leadership.clone(), PodRef::of(pod));
+                        self.writes.spawn(async move {
+                            evict(client, leadership, &pod, preemption).await;
+                            Outcome::Preempted
+                        });
+                    }
+                    Err(post) => error.postfilter = Some(post),
+                }
+                let message = error.to_string();
+                tracing::debug!(pod = %key, %message, "unschedulable");
+                let set_condition = !condition_says(pod, &message);
+                self.recorder.failed(PodRef::of(pod), message, set_condition);
+                self.queue.failed(&key, now);
+            }
+        }
+    }
+
+    fn on_outcome(&mut self, outcome: Outcome) {
+        let Outcome::Bound { key, pod, node, result } = outcome else { return };
+        match result {
+            Ok(()) => {
+                self.queue.done(&key);
+                self.recorder.scheduled(pod, node);
+            }
+            Err(error) => {
+                tracing::debug!(pod = %key, %error, "binding failed");
+                if self.assumed.remove(&key).is_some() {
+                    self.snapshot.remove_pod(&pod.namespace, &pod.name);
+                }
+                let gone = matches!(&error, kube::Error::Api(status) if status.code == 404 || status.code == 409);
+                if gone {
+                    self.queue.remove(&key);
+                } else {
+                    self.queue.retry(&key, Instant::now());
+                }
+            }
+        }
+    }
+}
+
+/// POST `pods/{name}/binding`.
+async fn bind(
+    client: kube::Client,
+    leadership: berth_leader::Leadership,
+    pod: &PodRef,
+    node: &str,
+) -> Result<(), kube::Error> {
+    if !leadership.is_leader() {
+        return Err(kube::Error::Service("not the leader".into()));
+    }
+    let binding = Binding {
+        metadata: ObjectMeta {
+            name: Some(pod.name.clone()),
+            namespace: Some(pod.namespace.clone()),
+            uid: Some(pod.uid.clone()).filter(|u| !u.is_empty()),
+            ..ObjectMeta::default()
+        },
+        target: ObjectReference {
+            api_version: Some("v1".to_owned()),
+            kind: Some("Node".to_owned()),
+            name: Some(node.to_owned()),
+            ..ObjectReference::default()
+        },
+    };
+    let pods: Api<Pod> = Api::namespaced(client, &pod.namespace);
+    pods.create_subresource::<_, serde_json::Value>(
+        "binding",
+        &pod.name,
+        &PostParams::default(),
+        &binding,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Deletes the victims and records the node the pod now waits for.
+async fn evict(
+    client: kube::Client,
+    leadership: berth_leader::Leadership,
+    pod: &PodRef,
+    preemption: Preemption,
+) {
+    for victim in &preemption.victims {
+        if !leadership.is_leader() {
+            return;
+        }
+        let pods: Api<Pod> = Api::namespaced(client.clone(), &victim.namespace);
+        let params = DeleteParams { preconditions: None, ..DeleteParams::default() };
+        if let Err(error) = pods.delete(&victim.name, &params).await {
+            tracing::debug!(victim = %victim.name, %error, "preempting");
+        }
+    }
+    if !leadership.is_leader() {
+        return;
+    }
+    let patch = serde_json::json!({"status": {"nominatedNodeName": preemption.node}});
+    let pods: Api<Pod> = Api::namespaced(client, &pod.namespace);
+    if let Err(error) =
+        pods.patch_status(&pod.name, &PatchParams::default(), &Patch::Merge(patch)).await
+    {
+        tracing::debug!(pod = %pod.name, %error, "nominating");
+    }
+}
