@@ -14,6 +14,8 @@ pub mod expectations;
 pub mod pods;
 pub mod registry;
 
+mod cache;
+mod controller_revision;
 mod cronjob;
 mod daemonset;
 mod deployment;
