@@ -132,11 +132,11 @@ impl Driver {
             let room = self.writes.len() < self.config.parallel_binds.max(1);
             let ready =
                 self.queue.has_active() || self.queue.next_wakeup().is_some_and(|t| t <= now);
-            let wake = self
-                .queue
-                .next_wakeup()
-                .unwrap_or(now + Duration::from_secs(5))
-                .max(now + Duration::from_millis(1));
+            // Without room or before the lists are in, a finished write or an event wakes us.
+            let wake = match self.queue.next_wakeup() {
+                Some(at) if synced && room => at.max(now + Duration::from_millis(1)),
+                _ => now + Duration::from_secs(5),
+            };
             tokio::select! {
                 event = nodes.next() => match event {
                     Some(Ok(event)) => self.on_node(event),

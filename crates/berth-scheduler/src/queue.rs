@@ -7,7 +7,7 @@
 //! updates that arrive meanwhile replace the stored pod without queueing it twice.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,7 +36,7 @@ impl Default for Timings {
 enum Place {
     Active(u64),
     Backoff(u64),
-    Unschedulable(Instant),
+    Unschedulable(Instant, u64),
     InFlight,
 }
 
@@ -58,6 +58,8 @@ pub struct Queue {
     /// (priority, earlier first, key); stale heap items are skipped on pop.
     active: BinaryHeap<(i32, Reverse<u64>, String)>,
     backoff: BinaryHeap<Reverse<(Instant, u64, String)>>,
+    /// Unschedulable pods in the order they failed; stale items are skipped.
+    unschedulable: VecDeque<(Instant, u64, String)>,
     seq: u64,
     moves: u64,
 }
@@ -120,7 +122,7 @@ impl Queue {
                     entry.pod.spec != pod.spec || entry.pod.metadata.labels != pod.metadata.labels;
                 entry.pod = pod;
                 entry.priority = priority;
-                if changed && matches!(entry.place, Place::Unschedulable(_)) {
+                if changed && matches!(entry.place, Place::Unschedulable(..)) {
                     self.activate(&key);
                 }
             }
@@ -157,16 +159,15 @@ impl Queue {
             }
         }
         let timeout = self.timings.unschedulable_timeout;
-        let expired: Vec<String> = self
-            .entries
-            .iter()
-            .filter(
-                |(_, e)| matches!(e.place, Place::Unschedulable(since) if now >= since + timeout),
-            )
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in expired {
-            self.activate(&key);
+        while let Some((since, seq, _)) = self.unschedulable.front() {
+            if now < *since + timeout {
+                break;
+            }
+            let (since, seq) = (*since, *seq);
+            let key = self.unschedulable.pop_front().map(|(_, _, k)| k).unwrap_or_default();
+            if self.entries.get(&key).is_some_and(|e| e.place == Place::Unschedulable(since, seq)) {
+                self.activate(&key);
+            }
         }
     }
 
@@ -196,14 +197,10 @@ impl Queue {
     /// When the earliest backoff or unschedulable timeout ends.
     pub fn next_wakeup(&self) -> Option<Instant> {
         let backoff = self.backoff.peek().map(|Reverse((t, _, _))| *t);
-        let timeout = self.timings.unschedulable_timeout;
         let unschedulable = self
-            .entries
-            .values()
-            .filter_map(|e| {
-                if let Place::Unschedulable(since) = e.place { Some(since + timeout) } else { None }
-            })
-            .min();
+            .unschedulable
+            .front()
+            .map(|(since, _, _)| *since + self.timings.unschedulable_timeout);
         backoff.into_iter().chain(unschedulable).min()
     }
 
@@ -220,7 +217,9 @@ impl Queue {
         if entry.popped_at_move != moves {
             self.back_off(key, now);
         } else {
-            entry.place = Place::Unschedulable(now);
+            self.seq += 1;
+            entry.place = Place::Unschedulable(now, self.seq);
+            self.unschedulable.push_back((now, self.seq, key.to_owned()));
         }
     }
 
@@ -234,11 +233,12 @@ impl Queue {
     /// The cluster changed in a way that may let unschedulable pods fit.
     pub fn move_all(&mut self, now: Instant) {
         self.moves += 1;
-        let waiting: Vec<String> = self
-            .entries
-            .iter()
-            .filter(|(_, e)| matches!(e.place, Place::Unschedulable(_)))
-            .map(|(k, _)| k.clone())
+        let waiting: Vec<String> = std::mem::take(&mut self.unschedulable)
+            .into_iter()
+            .filter(|(since, seq, key)| {
+                self.entries.get(key).is_some_and(|e| e.place == Place::Unschedulable(*since, *seq))
+            })
+            .map(|(_, _, key)| key)
             .collect();
         for key in waiting {
             self.back_off(&key, now);
