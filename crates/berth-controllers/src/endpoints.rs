@@ -118,8 +118,7 @@ pub fn backends(service: &Service, pods: &[Arc<Pod>]) -> Option<Vec<Backend>> {
 /// The Endpoints subsets for these backends: one subset per distinct port set; terminating pods
 /// are left out, as the Endpoints API has no way to say "terminating".
 pub fn subsets(backends: &[Backend]) -> Vec<EndpointSubset> {
-    let mut by_ports: BTreeMap<Vec<PortKey>, EndpointSubset> =
-        BTreeMap::new();
+    let mut by_ports: BTreeMap<Vec<PortKey>, EndpointSubset> = BTreeMap::new();
     for b in backends.iter().filter(|b| !b.terminating && !b.ports.is_empty()) {
         let subset = by_ports.entry(b.ports.clone()).or_insert_with(|| EndpointSubset {
             ports: Some(

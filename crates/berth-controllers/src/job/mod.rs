@@ -104,10 +104,7 @@ async fn reconcile(job: Arc<Job>, state: Arc<State>) -> Result<Action, Error> {
 }
 
 impl State {
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, Pending>>
-    {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
         self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
