@@ -46,6 +46,8 @@ pub struct Config {
     pub node_monitor_period: Duration,
     /// Controllers not to run, by their registry name.
     pub disabled: Vec<String>,
+    /// Who this process is in the `kube-controller-manager` Lease.
+    pub identity: String,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             default_not_ready_toleration: Duration::from_secs(300),
             node_monitor_period: Duration::from_secs(5),
             disabled: Vec::new(),
+            identity: berth_leader::identity(),
         }
     }
 }
@@ -111,7 +114,7 @@ impl Error {
 
 /// Runs the controller manager under leader election until the process ends.
 pub async fn run(client: kube::Client, config: Config) -> Result<(), Error> {
-    let election = berth_leader::Config::new("kube-controller-manager", &berth_leader::identity());
+    let election = berth_leader::Config::new("kube-controller-manager", &config.identity);
     berth_leader::lead(client.clone(), election, |leadership| {
         let context =
             Arc::new(Context { client: client.clone(), leadership, config: config.clone() });
