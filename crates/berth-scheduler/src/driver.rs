@@ -99,6 +99,10 @@ impl Driver {
         leadership: berth_leader::Leadership,
     ) -> Driver {
         let mut snapshot = Snapshot::new();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        snapshot.seed(nanos);
         snapshot.percentage_of_nodes_to_score = config.percentage_of_nodes_to_score;
         let timings = Timings {
             initial_backoff: config.initial_backoff,

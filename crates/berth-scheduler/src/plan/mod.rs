@@ -15,6 +15,8 @@ pub mod preempt;
 pub mod quantity;
 pub mod score;
 pub mod selector;
+pub mod snapshot;
+pub mod spreading;
 pub mod state;
 
 #[cfg(test)]
@@ -25,143 +27,19 @@ mod tests;
 mod tests_affinity;
 #[cfg(test)]
 mod tests_preempt;
+#[cfg(test)]
+mod tests_spread;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 pub use filter::Fail;
 pub use model::{NodeInfo, PodInfo, Resources};
 pub use preempt::{Preemption, preempt};
+pub use snapshot::Snapshot;
 
 use state::PodState;
-
-/// The cluster as the scheduler last saw it: nodes with the pods bound (or assumed) to them.
-#[derive(Debug, Default)]
-pub struct Snapshot {
-    nodes: Vec<NodeInfo>,
-    index: HashMap<String, usize>,
-    /// `namespace/name` → node name, for every pod placed on a known or unknown node.
-    placed: HashMap<String, String>,
-    /// Pods bound to nodes we have not seen yet.
-    orphans: HashMap<String, Vec<Arc<PodInfo>>>,
-    /// Keys of placed pods with required anti-affinity (existing pods' anti-affinity is checked
-    /// for every incoming pod, so they are kept apart).
-    anti_affinity: HashSet<String>,
-    namespaces: HashMap<String, BTreeMap<String, String>>,
-    /// Where the next pod's node loop starts; the only state [`schedule`] changes.
-    next_start: AtomicUsize,
-    /// 0: kube-scheduler's adaptive rule; otherwise a fixed percentage.
-    pub percentage_of_nodes_to_score: u32,
-}
-
-impl Snapshot {
-    pub fn new() -> Snapshot {
-        Snapshot::default()
-    }
-
-    pub fn nodes(&self) -> &[NodeInfo] {
-        &self.nodes
-    }
-
-    pub fn node(&self, name: &str) -> Option<&NodeInfo> {
-        self.index.get(name).map(|i| &self.nodes[*i])
-    }
-
-    /// Adds a node or replaces its spec and status, keeping the pods on it.
-    pub fn set_node(&mut self, mut node: NodeInfo) {
-        if let Some(&i) = self.index.get(&node.name) {
-            self.nodes[i].replace_spec(node);
-            return;
-        }
-        node.pods.clear();
-        for pod in self.orphans.remove(&node.name).unwrap_or_default() {
-            node.add_pod(pod);
-        }
-        self.index.insert(node.name.clone(), self.nodes.len());
-        self.nodes.push(node);
-    }
-
-    /// Removes a node; its pods are kept aside in case it comes back.
-    pub fn remove_node(&mut self, name: &str) {
-        let Some(i) = self.index.remove(name) else { return };
-        let node = self.nodes.swap_remove(i);
-        if let Some(moved) = self.nodes.get(i) {
-            self.index.insert(moved.name.clone(), i);
-        }
-        if !node.pods.is_empty() {
-            self.orphans.insert(node.name, node.pods);
-        }
-    }
-
-    /// Places a pod on `pod.node_name` (replacing an earlier version of it).
-    pub fn add_pod(&mut self, pod: Arc<PodInfo>) {
-        self.remove_pod(&pod.namespace, &pod.name);
-        let key = pod.key();
-        if !pod.anti_affinity.is_empty() {
-            self.anti_affinity.insert(key.clone());
-        }
-        self.placed.insert(key, pod.node_name.clone());
-        match self.index.get(&pod.node_name) {
-            Some(&i) => self.nodes[i].add_pod(pod),
-            None => self.orphans.entry(pod.node_name.clone()).or_default().push(pod),
-        }
-    }
-
-    /// Takes a pod out; returns it if it was placed.
-    pub fn remove_pod(&mut self, namespace: &str, name: &str) -> Option<Arc<PodInfo>> {
-        let key = format!("{namespace}/{name}");
-        let node = self.placed.remove(&key)?;
-        self.anti_affinity.remove(&key);
-        match self.index.get(&node) {
-            Some(&i) => self.nodes[i].remove_pod(namespace, name),
-            None => {
-                let pods = self.orphans.get_mut(&node)?;
-                let at = pods.iter().position(|p| p.namespace == namespace && p.name == name)?;
-                Some(pods.swap_remove(at))
-            }
-        }
-    }
-
-    /// The node a pod is placed on.
-    pub fn placed_on(&self, namespace: &str, name: &str) -> Option<&str> {
-        self.placed.get(&format!("{namespace}/{name}")).map(String::as_str)
-    }
-
-    /// `namespace/name` of every placed pod.
-    pub fn placed_keys(&self) -> impl Iterator<Item = &String> {
-        self.placed.keys()
-    }
-
-    pub fn pod_count(&self) -> usize {
-        self.placed.len()
-    }
-
-    /// Namespace labels, for affinity terms with a namespace selector.
-    pub fn set_namespace_labels(&mut self, namespace: &str, labels: BTreeMap<String, String>) {
-        self.namespaces.insert(namespace.to_owned(), labels);
-    }
-
-    pub fn namespace_labels(&self, namespace: &str) -> Option<&BTreeMap<String, String>> {
-        self.namespaces.get(namespace)
-    }
-
-    /// Every pod on a known node with its node.
-    pub fn pods(&self) -> impl Iterator<Item = (&NodeInfo, &PodInfo)> {
-        self.nodes.iter().flat_map(|n| n.pods.iter().map(move |p| (n, p.as_ref())))
-    }
-
-    /// Placed pods that have required anti-affinity terms, with their nodes.
-    pub fn anti_affinity_pods(&self) -> impl Iterator<Item = (&NodeInfo, &PodInfo)> {
-        self.anti_affinity.iter().filter_map(|key| {
-            let node = self.node(self.placed.get(key)?)?;
-            let (namespace, name) = key.split_once('/')?;
-            let pod = node.pods.iter().find(|p| p.namespace == namespace && p.name == name)?;
-            Some((node, pod.as_ref()))
-        })
-    }
-}
 
 /// How many feasible nodes to find before scoring (kube-scheduler's `numFeasibleNodesToFind`):
 /// all below 100 nodes; otherwise 50% − nodes/125 (at least 5%), and never fewer than 100.
@@ -212,7 +90,7 @@ pub fn schedule(pod: &PodInfo, snapshot: &Snapshot) -> Result<String, FitError> 
     match feasible.len() {
         0 => Err(FitError::new(snapshot, &failed)),
         1 => Ok(nodes[feasible[0]].name.clone()),
-        _ => Ok(nodes[feasible[score::pick(pod, &state, nodes, &feasible)]].name.clone()),
+        _ => Ok(nodes[feasible[score::pick(pod, &state, snapshot, &feasible)]].name.clone()),
     }
 }
 

@@ -142,12 +142,17 @@ pub struct PodInfo {
     pub preferred_affinity: Vec<(i32, PodTerm)>,
     pub preferred_anti_affinity: Vec<(i32, PodTerm)>,
     pub spread: Vec<SpreadConstraint>,
+    /// Uid of the owning ReplicaSet, StatefulSet or ReplicationController: pods of the same
+    /// owner are spread by the default topology spread constraints.
+    pub spread_owner: String,
     /// Node affinity of the persistent volumes the pod's claims are bound to (resolved by the
     /// caller): each entry must be satisfied by the node.
     pub volume_terms: Vec<Vec<NodeTerm>>,
 }
 
-/// Default requests used only for scoring, as kube-scheduler does.
+/// Default requests for containers that do not ask for cpu or memory (an explicit 0 stays 0),
+/// used only by the least-allocated and balanced-allocation scores, never by the filters: as
+/// kube-scheduler's `DefaultMilliCPURequest` and `DefaultMemoryRequest`.
 const DEFAULT_CPU_MILLIS: i64 = 100;
 const DEFAULT_MEMORY: i64 = 200 * 1024 * 1024;
 
@@ -165,8 +170,8 @@ fn container_requests(container: &Container) -> (Resources, Resources) {
     let memory = request(container, "memory").map(|q| parse_bytes(&q.0));
     let actual = Resources { cpu_millis: cpu.unwrap_or(0), memory: memory.unwrap_or(0) };
     let non_zero = Resources {
-        cpu_millis: cpu.filter(|c| *c > 0).unwrap_or(DEFAULT_CPU_MILLIS),
-        memory: memory.filter(|m| *m > 0).unwrap_or(DEFAULT_MEMORY),
+        cpu_millis: cpu.unwrap_or(DEFAULT_CPU_MILLIS),
+        memory: memory.unwrap_or(DEFAULT_MEMORY),
     };
     (actual, non_zero)
 }
@@ -253,6 +258,19 @@ impl PodInfo {
             .and_then(|s| s.start_time.as_ref())
             .or(meta.creation_timestamp.as_ref());
         info.start_time = started.map_or(0, |t| t.0.as_second());
+        info.spread_owner = meta
+            .owner_references
+            .iter()
+            .flatten()
+            .find(|o| {
+                o.controller == Some(true)
+                    && matches!(
+                        o.kind.as_str(),
+                        "ReplicaSet" | "StatefulSet" | "ReplicationController"
+                    )
+            })
+            .map(|o| o.uid.clone())
+            .unwrap_or_default();
         info.nominated_node =
             pod.status.as_ref().and_then(|s| s.nominated_node_name.clone()).unwrap_or_default();
         let Some(spec) = pod.spec.as_ref() else { return info };
@@ -341,6 +359,14 @@ impl PodInfo {
         info
     }
 
+    /// Whether this pod, once placed, scores incoming pods through its own affinity terms:
+    /// required affinity and preferred (anti-)affinity (kube-scheduler's symmetry).
+    pub fn scores_others(&self) -> bool {
+        !self.affinity.is_empty()
+            || !self.preferred_affinity.is_empty()
+            || !self.preferred_anti_affinity.is_empty()
+    }
+
     /// `namespace/name`, the key the snapshot keeps pods under.
     pub fn key(&self) -> String {
         format!("{}/{}", self.namespace, self.name)
@@ -362,6 +388,9 @@ pub struct NodeInfo {
     pub non_zero_requested: Resources,
     pub used_ports: Vec<HostPort>,
     pub pods: Vec<std::sync::Arc<PodInfo>>,
+    /// Pending pods nominated to this node by preemption; they hold their room against pods
+    /// of lower or equal priority.
+    pub nominated: Vec<std::sync::Arc<PodInfo>>,
 }
 
 impl NodeInfo {
@@ -413,7 +442,8 @@ impl NodeInfo {
     /// Takes the scheduling-relevant fields of `other` and keeps this node's pods.
     pub fn replace_spec(&mut self, other: NodeInfo) {
         let pods = std::mem::take(&mut self.pods);
-        *self = other;
+        let nominated = std::mem::take(&mut self.nominated);
+        *self = NodeInfo { nominated, ..other };
         for pod in pods {
             self.add_pod(pod);
         }

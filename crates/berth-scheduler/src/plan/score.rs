@@ -1,10 +1,12 @@
 //! Scores for the feasible nodes, each normalised to 0–100 and weighted as kube-scheduler's
 //! default profile does: TaintToleration 3, NodeAffinity 2, PodTopologySpread 2,
 //! InterPodAffinity 2, NodeResourcesFit (least allocated) 1, NodeResourcesBalancedAllocation 1.
-//! The highest total wins; ties go to the node looked at first (the rotating start spreads them).
+//! The highest total wins; ties are broken at random, so identical nodes fill evenly.
 
+use super::Snapshot;
 use super::model::{Effect, NodeInfo, PodInfo};
 use super::selector::NodeTerm;
+use super::spreading::{self, Spreading};
 use super::state::PodState;
 
 const MAX: i64 = 100;
@@ -64,19 +66,18 @@ struct Raw {
     affinity: i64,
     taints: i64,
     inter_pod: i64,
-    spread: Option<i64>,
 }
 
-/// Picks the best of `feasible` (indices into `nodes`); returns its position in `feasible`.
-pub fn pick(pod: &PodInfo, state: &PodState, nodes: &[NodeInfo], feasible: &[usize]) -> usize {
+/// Picks the best of `feasible` (indices into the snapshot's nodes); returns its position in
+/// `feasible`. Among equally good nodes each is equally likely to win.
+pub fn pick(pod: &PodInfo, state: &PodState, snapshot: &Snapshot, feasible: &[usize]) -> usize {
+    let nodes: Vec<&NodeInfo> = feasible.iter().map(|&i| &snapshot.nodes()[i]).collect();
     let use_affinity = !pod.preferred_terms.is_empty();
     let use_inter_pod = state.has_preferred_affinity();
-    let mut raws = Vec::with_capacity(feasible.len());
+    let mut raws = Vec::with_capacity(nodes.len());
     let (mut max_affinity, mut max_taints) = (0, 0);
     let (mut min_inter, mut max_inter) = (i64::MAX, i64::MIN);
-    let (mut min_spread, mut max_spread) = (i64::MAX, i64::MIN);
-    for &i in feasible {
-        let node = &nodes[i];
+    for node in &nodes {
         let raw = Raw {
             affinity: if use_affinity {
                 preferred_node_affinity(&pod.preferred_terms, node)
@@ -89,21 +90,19 @@ pub fn pick(pod: &PodInfo, state: &PodState, nodes: &[NodeInfo], feasible: &[usi
                 intolerable_prefer_no_schedule(pod, node)
             },
             inter_pod: if use_inter_pod { state.preferred_affinity_score(node) } else { 0 },
-            spread: state.soft_spread_count(node),
         };
         max_affinity = max_affinity.max(raw.affinity);
         max_taints = max_taints.max(raw.taints);
         min_inter = min_inter.min(raw.inter_pod);
         max_inter = max_inter.max(raw.inter_pod);
-        if let Some(s) = raw.spread {
-            min_spread = min_spread.min(s);
-            max_spread = max_spread.max(s);
-        }
         raws.push(raw);
     }
-    let mut best = (0, i64::MIN);
-    for (position, (&i, raw)) in feasible.iter().zip(&raws).enumerate() {
-        let node = &nodes[i];
+    let spread = Spreading::new(pod, state, snapshot, &nodes).map(|spreading| {
+        let raws: Vec<Option<i64>> = nodes.iter().map(|n| spreading.raw(n)).collect();
+        spreading::normalize(&raws)
+    });
+    let (mut best, mut best_total, mut ties) = (0, i64::MIN, 0);
+    for (position, (node, raw)) in nodes.iter().zip(&raws).enumerate() {
         let mut total = least_allocated(pod, node) + balanced_allocation(pod, node);
         if max_affinity > 0 {
             total += 2 * raw.affinity * MAX / max_affinity;
@@ -112,14 +111,18 @@ pub fn pick(pod: &PodInfo, state: &PodState, nodes: &[NodeInfo], feasible: &[usi
         if max_inter > min_inter {
             total += 2 * (raw.inter_pod - min_inter) * MAX / (max_inter - min_inter);
         }
-        total += 2 * match raw.spread {
-            Some(_) if max_spread == min_spread => MAX,
-            Some(s) => (max_spread - s) * MAX / (max_spread - min_spread),
-            None => 0,
-        };
-        if total > best.1 {
-            best = (position, total);
+        if let Some(spread) = &spread {
+            total += 2 * spread[position];
+        }
+        if total > best_total {
+            (best, best_total, ties) = (position, total, 1);
+        } else if total == best_total {
+            // Reservoir sampling: the k-th node of equal score replaces the pick with p = 1/k.
+            ties += 1;
+            if snapshot.random_below(ties) == 0 {
+                best = position;
+            }
         }
     }
-    best.0
+    best
 }

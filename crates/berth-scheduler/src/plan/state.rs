@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::Snapshot;
 use super::filter::{Fail, node_affinity_matches};
-use super::model::{NodeInfo, PodInfo, PodTerm, WhenUnsatisfiable};
+use super::model::{NodeInfo, PodInfo, PodTerm, SpreadConstraint, WhenUnsatisfiable};
 
 /// Whether `term`, written on a pod in `owner_ns`, selects `target`.
 pub fn term_selects(term: &PodTerm, owner_ns: &str, target: &PodInfo, snapshot: &Snapshot) -> bool {
@@ -269,19 +269,9 @@ impl<'a> PodState<'a> {
             .sum()
     }
 
-    /// Matching pods in the node's domains of the ScheduleAnyway constraints (lower is better).
-    pub fn soft_spread_count(&self, node: &NodeInfo) -> Option<i64> {
-        if self.soft_spread.is_empty() {
-            return None;
-        }
-        let mut total = 0;
-        for spread in &self.soft_spread {
-            let key = &self.pod.spread[spread.constraint].topology_key;
-            let value = node.labels.get(key)?;
-            total +=
-                spread.counts.get(value).copied().unwrap_or(0) as i64 + spread.self_match as i64;
-        }
-        Some(total)
+    /// The ScheduleAnyway constraints with their matching pods per domain.
+    pub fn soft_spread(&self) -> impl Iterator<Item = (&SpreadConstraint, &HashMap<String, i32>)> {
+        self.soft_spread.iter().map(|s| (&self.pod.spread[s.constraint], &s.counts))
     }
 
     pub fn has_preferred_affinity(&self) -> bool {

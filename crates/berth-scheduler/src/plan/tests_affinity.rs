@@ -81,7 +81,7 @@ fn inter_pod_affinity_spread_and_volumes() {
         },
         Case {
             name: "the first pod of a group that selects itself goes anywhere",
-            nodes: zones(),
+            nodes: vec![zoned("a", "z1")],
             pods: vec![],
             pod: info(labelled(
                 "p",
