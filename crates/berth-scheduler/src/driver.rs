@@ -1,27 +1,35 @@
-//! The scheduler's event loop: one task owns the [`Snapshot`] and the [`Queue`], fed by two
-//! watches (nodes, pods), and spawns bindings (up to [`crate::Config::parallel_binds`] at once)
-//! whose outcomes come back into the same loop.
+//! The scheduler's event loop: one task owns the [`Snapshot`] and the [`Queue`], fed by
+//! watches (nodes, pods, namespaces, and claims, volumes and storage classes kept in
+//! reflector caches for [`crate::volumes`]), and spawns bindings (up to
+//! [`crate::Config::parallel_binds`] at once) whose outcomes come back into the same loop.
 //!
-//! A pod we bound is "assumed": it is placed in the snapshot at once, so the next pods see its
-//! requests, and stays there until the watch shows it bound (or the binding fails). Bound pods
-//! that finish or go away, and nodes that change, send unschedulable pods back to the queue.
+//! A pod we bound is "assumed" ([`Assumed`]): it is placed in the snapshot at once, so the next
+//! pods see its requests, and stays there until the watch shows it bound, the binding fails,
+//! or the assumption expires. Pending pods nominated by preemption hold their room on the
+//! nominated node. Bound pods that finish or go away, and nodes, namespaces, claims, volumes
+//! and classes that change, send unschedulable pods back to the queue.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::{Binding, Node, ObjectReference, Pod};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
-use kube::runtime::WatchStreamExt;
+use k8s_openapi::api::core::v1::{Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::storage::v1::StorageClass;
+use kube::api::Api;
 use kube::runtime::watcher::{self, Event, watcher};
+use kube::runtime::{WatchStreamExt, reflector};
 use tokio::task::JoinSet;
 
-use crate::plan::{self, NodeInfo, PodInfo, Preemption, Snapshot};
+use crate::assumed::Assumed;
+use crate::plan::{self, NodeInfo, PodInfo, Snapshot};
 use crate::queue::{Queue, Timings};
 use crate::recorder::{PodRef, Recorder};
+use crate::volumes::{self, Stores};
 use crate::{Config, Error};
+
+/// How often assumptions are checked for expiry.
+const EXPIRY_SWEEP: Duration = Duration::from_secs(1);
 
 /// Pods scheduled per turn of the loop before it looks at the watches again.
 const BATCH: usize = 64;
@@ -39,8 +47,15 @@ pub struct Driver {
     leadership: berth_leader::Leadership,
     snapshot: Snapshot,
     queue: Queue,
-    /// Pods we bound but have not seen bound: key → node.
-    assumed: HashMap<String, String>,
+    assumed: Assumed,
+    volumes: Stores,
+    /// The writers of [`Driver::volumes`], taken when the watches start.
+    writers: Option<(
+        reflector::store::Writer<PersistentVolumeClaim>,
+        reflector::store::Writer<PersistentVolume>,
+        reflector::store::Writer<StorageClass>,
+    )>,
+    next_sweep: Instant,
     recorder: Recorder,
     writes: JoinSet<Outcome>,
     /// Keys seen since a watch (re)started its list; `None` once the list is done.
@@ -109,14 +124,20 @@ impl Driver {
             max_backoff: config.max_backoff,
             unschedulable_timeout: config.unschedulable_timeout,
         };
+        let (claims, claim_writer) = reflector::store();
+        let (volumes, volume_writer) = reflector::store();
+        let (classes, class_writer) = reflector::store();
         Driver {
             recorder: Recorder::spawn(client.clone(), &config, leadership.clone()),
             client,
+            assumed: Assumed::new(config.assumed_ttl),
             config,
             leadership,
             snapshot,
             queue: Queue::new(timings),
-            assumed: HashMap::new(),
+            volumes: Stores { claims, volumes, classes },
+            writers: Some((claim_writer, volume_writer, class_writer)),
+            next_sweep: Instant::now() + EXPIRY_SWEEP,
             writes: JoinSet::new(),
             relist_nodes: Some(HashSet::new()),
             relist_pods: Some(HashSet::new()),
@@ -130,8 +151,36 @@ impl Driver {
         let pods = watcher(Api::<Pod>::all(self.client.clone()), watcher::Config::default())
             .default_backoff();
         let (mut nodes, mut pods) = (std::pin::pin!(nodes), std::pin::pin!(pods));
+        let namespaces =
+            watcher(Api::<Namespace>::all(self.client.clone()), watcher::Config::default())
+                .default_backoff();
+        let mut namespaces = std::pin::pin!(namespaces);
+        let Some((claim_writer, volume_writer, class_writer)) = self.writers.take() else {
+            return Err(Error::WatchEnded("volume"));
+        };
+        let claims = reflector(
+            claim_writer,
+            watcher(Api::<PersistentVolumeClaim>::all(self.client.clone()), Default::default()),
+        )
+        .default_backoff();
+        let volumes = reflector(
+            volume_writer,
+            watcher(Api::<PersistentVolume>::all(self.client.clone()), Default::default()),
+        )
+        .default_backoff();
+        let classes = reflector(
+            class_writer,
+            watcher(Api::<StorageClass>::all(self.client.clone()), Default::default()),
+        )
+        .default_backoff();
+        let (mut claims, mut volumes, mut classes) =
+            (std::pin::pin!(claims), std::pin::pin!(volumes), std::pin::pin!(classes));
         loop {
             let now = Instant::now();
+            if now >= self.next_sweep {
+                self.expire_assumed(now);
+                self.next_sweep = now + EXPIRY_SWEEP;
+            }
             let synced = self.relist_nodes.is_none() && self.relist_pods.is_none();
             let room = self.writes.len() < self.config.parallel_binds.max(1);
             let ready =
@@ -152,12 +201,20 @@ impl Driver {
                     Some(Err(error)) => tracing::warn!(%error, "pod watch"),
                     None => return Err(Error::WatchEnded("pod")),
                 },
+                event = namespaces.next() => match event {
+                    Some(Ok(event)) => self.on_namespace(event),
+                    Some(Err(error)) => tracing::warn!(%error, "namespace watch"),
+                    None => return Err(Error::WatchEnded("namespace")),
+                },
+                event = claims.next() => self.on_volume_event(event, "persistentvolumeclaim")?,
+                event = volumes.next() => self.on_volume_event(event, "persistentvolume")?,
+                event = classes.next() => self.on_volume_event(event, "storageclass")?,
                 Some(done) = self.writes.join_next(), if !self.writes.is_empty() => match done {
                     Ok(outcome) => self.on_outcome(outcome),
                     Err(error) => tracing::warn!(%error, "a scheduler write task failed"),
                 },
                 () = std::future::ready(()), if synced && room && ready => self.schedule_batch(now),
-                () = tokio::time::sleep_until(wake.into()) => {}
+                () = tokio::time::sleep_until(wake.min(self.next_sweep).into()) => {}
             }
         }
     }
@@ -210,7 +267,7 @@ impl Driver {
                 let seen = self.relist_pods.take().unwrap_or_default();
                 let placed = self.snapshot.placed_keys().chain(self.queue.keys());
                 let gone: Vec<String> = placed
-                    .filter(|k| !seen.contains(*k) && !self.assumed.contains_key(*k))
+                    .filter(|k| !seen.contains(*k) && !self.assumed.contains(k))
                     .cloned()
                     .collect();
                 for key in gone {
@@ -226,7 +283,8 @@ impl Driver {
         let bound = spec.and_then(|s| s.node_name.as_deref()).is_some_and(|n| !n.is_empty());
         if bound {
             self.queue.remove(&key);
-            self.assumed.remove(&key);
+            self.assumed.forget(&key);
+            self.snapshot.unnominate(&key);
             if is_terminal(&pod) {
                 self.forget_pod(&key);
             } else {
@@ -234,21 +292,29 @@ impl Driver {
             }
             return;
         }
-        if self.assumed.contains_key(&key) {
+        if self.assumed.contains(&key) {
             return; // an update from before our binding
         }
         let ours = spec.and_then(|s| s.scheduler_name.as_deref()).unwrap_or("default-scheduler")
             == self.config.scheduler_name;
         if ours && pod.metadata.deletion_timestamp.is_none() && !is_terminal(&pod) {
+            let nominated = pod.status.as_ref().and_then(|s| s.nominated_node_name.as_deref());
+            if nominated.is_some_and(|n| !n.is_empty()) {
+                self.snapshot.nominate(Arc::new(PodInfo::from_pod(&pod)));
+            } else {
+                self.snapshot.unnominate(&key);
+            }
             self.queue.upsert(Arc::new(pod));
         } else {
+            self.snapshot.unnominate(&key);
             self.queue.remove(&key);
         }
     }
 
     fn forget_pod(&mut self, key: &str) {
         self.queue.remove(key);
-        self.assumed.remove(key);
+        self.assumed.forget(key);
+        self.snapshot.unnominate(key);
         let (namespace, name) = key.split_once('/').unwrap_or(("", key));
         if self.snapshot.remove_pod(namespace, name).is_some() {
             self.queue.move_all(Instant::now());
@@ -270,15 +336,20 @@ impl Driver {
     }
 
     fn schedule_one(&mut self, key: String, pod: &Pod, now: Instant) {
-        let info = PodInfo::from_pod(pod);
+        let mut info = PodInfo::from_pod(pod);
+        match volumes::resolve(pod, &self.volumes) {
+            Ok(terms) => info.volume_terms = terms,
+            Err(message) => info.volume_error = Some(message),
+        }
         match plan::schedule(&info, &self.snapshot) {
             Ok(node) => {
+                self.snapshot.unnominate(&key);
                 self.snapshot.add_pod(Arc::new(PodInfo { node_name: node.clone(), ..info }));
-                self.assumed.insert(key.clone(), node.clone());
+                self.assumed.assume(&key, &node);
                 let (client, leadership, pod) =
                     (self.client.clone(), self.leadership.clone(), PodRef::of(pod));
                 self.writes.spawn(async move {
-                    let result = bind(client, leadership, &pod, &node).await;
+                    let result = writes::bind(client, leadership, &pod, &node).await;
                     Outcome::Bound { key, pod, node, result }
                 });
             }
@@ -288,7 +359,7 @@ impl Driver {
                         let (client, leadership, pod) =
                             (self.client.clone(), self.leadership.clone(), PodRef::of(pod));
                         self.writes.spawn(async move {
-                            evict(client, leadership, &pod, preemption).await;
+                            writes::evict(client, leadership, &pod, preemption).await;
                             Outcome::Preempted
                         });
                     }
@@ -308,11 +379,12 @@ impl Driver {
         match result {
             Ok(()) => {
                 self.queue.done(&key);
+                self.assumed.bound(&key, Instant::now());
                 self.recorder.scheduled(pod, node);
             }
             Err(error) => {
                 tracing::debug!(pod = %key, %error, "binding failed");
-                if self.assumed.remove(&key).is_some() {
+                if self.assumed.forget(&key).is_some() {
                     self.snapshot.remove_pod(&pod.namespace, &pod.name);
                 }
                 let gone = matches!(&error, kube::Error::Api(status) if status.code == 404 || status.code == 409);
@@ -324,68 +396,56 @@ impl Driver {
             }
         }
     }
-}
 
-/// POST `pods/{name}/binding`.
-async fn bind(
-    client: kube::Client,
-    leadership: berth_leader::Leadership,
-    pod: &PodRef,
-    node: &str,
-) -> Result<(), kube::Error> {
-    if !leadership.is_leader() {
-        return Err(kube::Error::Service("not the leader".into()));
-    }
-    let binding = Binding {
-        metadata: ObjectMeta {
-            name: Some(pod.name.clone()),
-            namespace: Some(pod.namespace.clone()),
-            uid: Some(pod.uid.clone()).filter(|u| !u.is_empty()),
-            ..ObjectMeta::default()
-        },
-        target: ObjectReference {
-            api_version: Some("v1".to_owned()),
-            kind: Some("Node".to_owned()),
-            name: Some(node.to_owned()),
-            ..ObjectReference::default()
-        },
-    };
-    let pods: Api<Pod> = Api::namespaced(client, &pod.namespace);
-    pods.create_subresource::<_, serde_json::Value>(
-        "binding",
-        &pod.name,
-        &PostParams::default(),
-        &binding,
-    )
-    .await
-    .map(|_| ())
-}
-
-/// Deletes the victims and records the node the pod now waits for.
-async fn evict(
-    client: kube::Client,
-    leadership: berth_leader::Leadership,
-    pod: &PodRef,
-    preemption: Preemption,
-) {
-    for victim in &preemption.victims {
-        if !leadership.is_leader() {
-            return;
+    /// Assumptions whose binding the watch never showed: their pods leave the snapshot.
+    fn expire_assumed(&mut self, now: Instant) {
+        let expired = self.assumed.expire(now);
+        for (key, node) in &expired {
+            tracing::warn!(pod = %key, %node, "assumed pod expired: its binding never showed up");
+            let (namespace, name) = key.split_once('/').unwrap_or(("", key));
+            if self.snapshot.placed_on(namespace, name) == Some(node.as_str()) {
+                self.snapshot.remove_pod(namespace, name);
+            }
         }
-        let pods: Api<Pod> = Api::namespaced(client.clone(), &victim.namespace);
-        let params = DeleteParams { preconditions: None, ..DeleteParams::default() };
-        if let Err(error) = pods.delete(&victim.name, &params).await {
-            tracing::debug!(victim = %victim.name, %error, "preempting");
+        if !expired.is_empty() {
+            self.queue.move_all(now);
         }
     }
-    if !leadership.is_leader() {
-        return;
+
+    fn on_namespace(&mut self, event: Event<Namespace>) {
+        match event {
+            Event::InitApply(namespace) | Event::Apply(namespace) => {
+                let name = namespace.metadata.name.unwrap_or_default();
+                let labels = namespace.metadata.labels.unwrap_or_default();
+                if self.snapshot.namespace_labels(&name) != Some(&labels) {
+                    self.snapshot.set_namespace_labels(&name, labels);
+                    self.queue.move_all(Instant::now());
+                }
+            }
+            Event::Delete(namespace) => {
+                self.snapshot.remove_namespace(namespace.metadata.name.as_deref().unwrap_or(""))
+            }
+            Event::Init | Event::InitDone => {}
+        }
     }
-    let patch = serde_json::json!({"status": {"nominatedNodeName": preemption.node}});
-    let pods: Api<Pod> = Api::namespaced(client, &pod.namespace);
-    if let Err(error) =
-        pods.patch_status(&pod.name, &PatchParams::default(), &Patch::Merge(patch)).await
-    {
-        tracing::debug!(pod = %pod.name, %error, "nominating");
+
+    /// A claim, volume or class changed (the reflector has stored it): pods waiting for one
+    /// may fit now.
+    fn on_volume_event<K>(
+        &mut self,
+        event: Option<Result<Event<K>, watcher::Error>>,
+        what: &'static str,
+    ) -> Result<(), Error> {
+        match event {
+            Some(Ok(Event::Apply(_) | Event::Delete(_) | Event::InitDone)) => {
+                self.queue.move_all(Instant::now())
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => tracing::warn!(%error, "{what} watch"),
+            None => return Err(Error::WatchEnded(what)),
+        }
+        Ok(())
     }
 }
+
+mod writes;

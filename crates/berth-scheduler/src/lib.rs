@@ -1,16 +1,18 @@
 //! Assigns unscheduled pods to nodes.
 //!
 //! Start at [`run`]: under the `kube-scheduler` Lease it watches nodes and pods
-//! ([`driver`]), keeps a [`plan::Snapshot`] of the cluster including pods it has bound but not
+//! ([`driver`]) and the claims, volumes and classes its pods use ([`volumes`]), keeps a [`plan::Snapshot`] of the cluster including pods it has bound but not
 //! yet seen bound ("assumed"), takes pods from a [`queue::Queue`] with backoff, and binds them
 //! through `pods/binding` with many bindings in flight. The decision itself is
 //! [`plan::schedule`], a pure function that most tests call without tokio. Flow:
 //! watch → queue → plan → bind (or preempt) → events ([`recorder`]).
 
+pub mod assumed;
 pub mod driver;
 pub mod plan;
 pub mod queue;
 pub mod recorder;
+pub mod volumes;
 
 use std::time::Duration;
 
@@ -31,6 +33,8 @@ pub struct Config {
     pub unschedulable_timeout: Duration,
     /// 0 for kube-scheduler's adaptive rule.
     pub percentage_of_nodes_to_score: u32,
+    /// How long a bound pod stays assumed if the watch does not show it bound.
+    pub assumed_ttl: Duration,
     /// `Scheduled` events per second (with `event_burst`); failures are not limited this way.
     pub event_qps: f64,
     pub event_burst: u32,
@@ -48,6 +52,7 @@ impl Default for Config {
             max_backoff: Duration::from_secs(10),
             unschedulable_timeout: Duration::from_secs(60),
             percentage_of_nodes_to_score: 0,
+            assumed_ttl: Duration::from_secs(30),
             event_qps: 50.0,
             event_burst: 100,
         }

@@ -1,7 +1,8 @@
 //! The scheduler against a real `berth server`: nodes made by hand (the server runs no node
 //! agent here), pods created through the API, `berth_scheduler::run` in this process. Pods
 //! land on nodes that fit them; a pod that fits nowhere gets Kubernetes' FailedScheduling
-//! event and PodScheduled condition and stays Pending.
+//! event and PodScheduled condition and stays Pending; a pod whose claim is missing or unbound
+//! waits, then follows its bound volume to the node the volume can reach.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -217,6 +218,95 @@ async fn pods_land_on_fitting_nodes_and_an_unfittable_pod_is_reported() -> anyho
     );
     let other = pods.get("other").await?;
     assert_eq!(other.spec.and_then(|s| s.node_name), None, "a pod for another scheduler was bound");
+    assert!(!scheduler.is_finished());
+    scheduler.abort();
+    Ok(())
+}
+
+/// Waits until the pod's PodScheduled=False condition says `want`.
+async fn unschedulable_message(pods: &Api<Pod>, name: &str, want: &str) -> anyhow::Result<String> {
+    wait_for(&format!("{name} to be unschedulable with {want:?}"), async || {
+        let pod = pods.get(name).await?;
+        let message = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .and_then(|c| c.iter().find(|c| c.type_ == "PodScheduled" && c.status == "False"))
+            .and_then(|c| c.message.clone());
+        Ok(message.filter(|m| m == want))
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_keep_pods_pending_until_bound_and_pin_them_to_the_volume_node() -> anyhow::Result<()>
+{
+    use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
+    let server = BerthServer::start(&berth_binary()?, &[])?;
+    let client = kube::Client::try_from(kube::Config::new(server.url()?.parse()?))?;
+    let nodes: Api<Node> = Api::all(client.clone());
+    for name in ["n1", "n2", "n3"] {
+        make_node(&nodes, name, "4", json!({})).await?;
+    }
+    let config = berth_scheduler::Config {
+        scheduler_name: SCHEDULER.to_owned(),
+        lease_name: SCHEDULER.to_owned(),
+        ..berth_scheduler::Config::default()
+    };
+    let scheduler = tokio::spawn(berth_scheduler::run(client.clone(), config));
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let uses = |claim: &str| json!({"volumes": [{"name": "v", "persistentVolumeClaim": {"claimName": claim}}]});
+
+    pods.create(&PostParams::default(), &pod("needs-data", "100m", uses("data"))?).await?;
+    unschedulable_message(
+        &pods,
+        "needs-data",
+        "0/3 nodes are available: persistentvolumeclaim \"data\" not found. \
+         preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    )
+    .await?;
+
+    // An unbound claim of no class binds immediately: the pod waits for that.
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client.clone(), "default");
+    let claim = |name: &str, volume: Option<&str>| -> anyhow::Result<PersistentVolumeClaim> {
+        let mut spec = json!({"accessModes": ["ReadWriteOnce"], "storageClassName": "",
+                              "resources": {"requests": {"storage": "1Gi"}}});
+        if let Some(volume) = volume {
+            spec["volumeName"] = json!(volume);
+        }
+        Ok(serde_json::from_value(json!({"metadata": {"name": name}, "spec": spec}))?)
+    };
+    claims.create(&PostParams::default(), &claim("unbound", None)?).await?;
+    pods.create(&PostParams::default(), &pod("needs-unbound", "100m", uses("unbound"))?).await?;
+    unschedulable_message(
+        &pods,
+        "needs-unbound",
+        "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. \
+         preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    )
+    .await?;
+
+    // The claim appears, bound to a volume that only n2 can reach: the waiting pod goes there.
+    let volumes: Api<PersistentVolume> = Api::all(client.clone());
+    let volume: PersistentVolume = serde_json::from_value(json!({
+        "metadata": {"name": "pv-data"},
+        "spec": {
+            "capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+            "storageClassName": "", "hostPath": {"path": "/tmp/pv-data"},
+            "claimRef": {"namespace": "default", "name": "data"},
+            "nodeAffinity": {"required": {"nodeSelectorTerms": [{"matchExpressions": [
+                {"key": "kubernetes.io/hostname", "operator": "In", "values": ["n2"]}]}]}}
+        }
+    }))?;
+    volumes.create(&PostParams::default(), &volume).await?;
+    claims.create(&PostParams::default(), &claim("data", Some("pv-data"))?).await?;
+    let node = wait_for("needs-data to be bound", async || {
+        let pod = pods.get("needs-data").await?;
+        Ok(pod.spec.and_then(|s| s.node_name))
+    })
+    .await?;
+    assert_eq!(node, "n2");
+    assert_eq!(pods.get("needs-unbound").await?.spec.and_then(|s| s.node_name), None);
     assert!(!scheduler.is_finished());
     scheduler.abort();
     Ok(())

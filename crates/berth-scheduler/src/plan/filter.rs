@@ -2,9 +2,13 @@
 //! NodeAffinity, NodePorts, NodeResourcesFit, VolumeBinding (node affinity of bound volumes),
 //! PodTopologySpread, InterPodAffinity. The first filter that rejects a node decides its reason.
 //!
+//! Pods nominated to a node by preemption (status.nominatedNodeName) hold their requests and
+//! ports there against pods of lower or equal priority, as if they were already placed.
+//!
 //! [`run`] is the hot loop's body: it reads only precomputed fields and never allocates.
 
-use super::model::{Effect, NodeInfo, PodInfo, UNSCHEDULABLE_TAINT};
+use super::model::{Effect, NodeInfo, PodInfo, Resources, UNSCHEDULABLE_TAINT};
+use super::resources::scalar;
 use super::selector::any_term_matches;
 use super::state::PodState;
 
@@ -17,8 +21,9 @@ pub enum Fail {
     Taint(usize),
     NodeAffinity,
     Ports,
-    /// Bits: [`TOO_MANY_PODS`], [`NO_CPU`], [`NO_MEMORY`].
-    Resources(u8),
+    /// Bits: [`TOO_MANY_PODS`], [`NO_CPU`], [`NO_MEMORY`], [`NO_EPHEMERAL_STORAGE`], then
+    /// one bit per entry of the pod's [`PodInfo::scalars`] from [`FIRST_SCALAR`] on.
+    Resources(u32),
     VolumeAffinity,
     SpreadMissingLabel,
     Spread,
@@ -27,13 +32,17 @@ pub enum Fail {
     ExistingAntiAffinity,
 }
 
-pub const TOO_MANY_PODS: u8 = 1;
-pub const NO_CPU: u8 = 2;
-pub const NO_MEMORY: u8 = 4;
+pub const TOO_MANY_PODS: u32 = 1;
+pub const NO_CPU: u32 = 2;
+pub const NO_MEMORY: u32 = 4;
+pub const NO_EPHEMERAL_STORAGE: u32 = 8;
+/// The bit of the pod's first extended resource; later ones follow (at most 28).
+pub const FIRST_SCALAR: u32 = 4;
 
 impl Fail {
-    /// Kubernetes' words for this failure on `node` (one node can fail several resources).
-    pub fn reasons(self, node: &NodeInfo) -> Vec<String> {
+    /// Kubernetes' words for this failure of `pod` on `node` (one node can fail several
+    /// resources).
+    pub fn reasons(self, pod: &PodInfo, node: &NodeInfo) -> Vec<String> {
         let text = match self {
             Fail::Unschedulable => "node(s) were unschedulable",
             Fail::NodeName => "node(s) didn't match the requested node name",
@@ -50,9 +59,15 @@ impl Fail {
                     (TOO_MANY_PODS, "Too many pods"),
                     (NO_CPU, "Insufficient cpu"),
                     (NO_MEMORY, "Insufficient memory"),
+                    (NO_EPHEMERAL_STORAGE, "Insufficient ephemeral-storage"),
                 ] {
                     if bits & bit != 0 {
                         out.push(text.to_owned());
+                    }
+                }
+                for (i, (name, _)) in pod.scalars.iter().enumerate().take(28) {
+                    if bits & (1 << (FIRST_SCALAR + i as u32)) != 0 {
+                        out.push(format!("Insufficient {name}"));
                     }
                 }
                 return out;
@@ -88,8 +103,16 @@ impl Fail {
 /// Every filter in order; the first failure wins.
 pub fn run(pod: &PodInfo, state: &PodState, node: &NodeInfo) -> Result<(), Fail> {
     static_filters(pod, node)?;
-    ports(pod, node)?;
-    resources(pod, node)?;
+    // Nominated pods that outrank (or equal) this one, other than itself.
+    let reserved = node
+        .nominated
+        .iter()
+        .filter(|n| {
+            n.priority >= pod.priority && (n.name != pod.name || n.namespace != pod.namespace)
+        })
+        .map(|n| n.as_ref());
+    ports(pod, node, reserved.clone())?;
+    resources(pod, node, reserved)?;
     volumes(pod, node)?;
     state.filter(node)
 }
@@ -131,26 +154,53 @@ pub fn node_affinity_matches(pod: &PodInfo, node: &NodeInfo) -> bool {
             || any_term_matches(&pod.required_terms, &node.name, &node.labels))
 }
 
-fn ports(pod: &PodInfo, node: &NodeInfo) -> Result<(), Fail> {
-    if pod.host_ports.iter().any(|want| node.used_ports.iter().any(|used| used.conflicts(want))) {
+fn ports<'a>(
+    pod: &PodInfo,
+    node: &NodeInfo,
+    reserved: impl Iterator<Item = &'a PodInfo>,
+) -> Result<(), Fail> {
+    if pod.host_ports.is_empty() {
+        return Ok(());
+    }
+    let mut used = node.used_ports.iter().chain(reserved.flat_map(|n| n.host_ports.iter()));
+    if used.any(|used| pod.host_ports.iter().any(|want| used.conflicts(want))) {
         return Err(Fail::Ports);
     }
     Ok(())
 }
 
-fn resources(pod: &PodInfo, node: &NodeInfo) -> Result<(), Fail> {
+fn resources<'a>(
+    pod: &PodInfo,
+    node: &NodeInfo,
+    reserved: impl Iterator<Item = &'a PodInfo> + Clone,
+) -> Result<(), Fail> {
+    let (mut requested, mut pods) = (node.requested, node.pods.len() as i64);
+    for nominated in reserved.clone() {
+        requested = requested.plus(nominated.requests);
+        pods += 1;
+    }
     let mut bits = 0;
-    if node.pods.len() as i64 + 1 > node.allocatable_pods {
+    if pods + 1 > node.allocatable_pods {
         bits |= TOO_MANY_PODS;
     }
-    let want = pod.requests;
-    if want.cpu_millis > 0
-        && node.requested.cpu_millis + want.cpu_millis > node.allocatable.cpu_millis
-    {
+    let (want, have) = (pod.requests, node.allocatable);
+    let short = |want: i64, requested: i64, have: i64| want > 0 && requested + want > have;
+    let Resources { cpu_millis, memory, ephemeral_storage } = requested;
+    if short(want.cpu_millis, cpu_millis, have.cpu_millis) {
         bits |= NO_CPU;
     }
-    if want.memory > 0 && node.requested.memory + want.memory > node.allocatable.memory {
+    if short(want.memory, memory, have.memory) {
         bits |= NO_MEMORY;
+    }
+    if short(want.ephemeral_storage, ephemeral_storage, have.ephemeral_storage) {
+        bits |= NO_EPHEMERAL_STORAGE;
+    }
+    for (i, (name, amount)) in pod.scalars.iter().enumerate().take(28) {
+        let used = scalar(&node.requested_scalars, name)
+            + reserved.clone().map(|n| scalar(&n.scalars, name)).sum::<i64>();
+        if short(*amount, used, scalar(&node.allocatable_scalars, name)) {
+            bits |= 1 << (FIRST_SCALAR + i as u32);
+        }
     }
     if bits != 0 { Err(Fail::Resources(bits)) } else { Ok(()) }
 }

@@ -13,6 +13,7 @@ pub mod filter;
 pub mod model;
 pub mod preempt;
 pub mod quantity;
+pub mod resources;
 pub mod score;
 pub mod selector;
 pub mod snapshot;
@@ -27,6 +28,8 @@ mod tests;
 mod tests_affinity;
 #[cfg(test)]
 mod tests_preempt;
+#[cfg(test)]
+mod tests_reserved;
 #[cfg(test)]
 mod tests_spread;
 
@@ -60,7 +63,10 @@ pub fn nodes_to_find(all: usize, percentage: u32) -> usize {
 pub fn schedule(pod: &PodInfo, snapshot: &Snapshot) -> Result<String, FitError> {
     let nodes = &snapshot.nodes;
     if nodes.is_empty() {
-        return Err(FitError { nodes: 0, failures: Vec::new(), postfilter: None });
+        return Err(FitError::default());
+    }
+    if let Some(message) = &pod.volume_error {
+        return Err(FitError::prefilter(snapshot, message));
     }
     let state = PodState::new(pod, snapshot);
     if let Some(node) = snapshot.node(&pod.nominated_node)
@@ -88,7 +94,7 @@ pub fn schedule(pod: &PodInfo, snapshot: &Snapshot) -> Result<String, FitError> 
     }
     snapshot.next_start.store((start + processed) % nodes.len(), Ordering::Relaxed);
     match feasible.len() {
-        0 => Err(FitError::new(snapshot, &failed)),
+        0 => Err(FitError::new(pod, snapshot, &failed)),
         1 => Ok(nodes[feasible[0]].name.clone()),
         _ => Ok(nodes[feasible[score::pick(pod, &state, snapshot, &feasible)]].name.clone()),
     }
@@ -105,28 +111,50 @@ pub struct NodeFailure {
 
 /// No node fits. Renders as kube-scheduler's message, e.g.
 /// `0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {k: v}.`
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FitError {
     pub nodes: usize,
     pub failures: Vec<NodeFailure>,
+    /// A reason that rules out every node before any is looked at (kube-scheduler's PreFilter
+    /// message), shown instead of the per-node histogram.
+    pub prefilter: Option<String>,
     /// What preemption said (`preemption: …`), appended as its own sentence.
     pub postfilter: Option<String>,
 }
 
 impl FitError {
-    fn new(snapshot: &Snapshot, failed: &[(usize, Fail)]) -> FitError {
+    fn new(pod: &PodInfo, snapshot: &Snapshot, failed: &[(usize, Fail)]) -> FitError {
         let failures = failed
             .iter()
             .map(|&(i, fail)| {
                 let node = &snapshot.nodes[i];
                 NodeFailure {
                     node: node.name.clone(),
-                    reasons: fail.reasons(node),
+                    reasons: fail.reasons(pod, node),
                     resolvable: fail.resolvable(),
                 }
             })
             .collect();
-        FitError { nodes: snapshot.nodes.len(), failures, postfilter: None }
+        FitError { nodes: snapshot.nodes.len(), failures, ..FitError::default() }
+    }
+
+    /// Every node is ruled out for the same reason, which evictions cannot fix.
+    fn prefilter(snapshot: &Snapshot, message: &str) -> FitError {
+        let failures = snapshot
+            .nodes
+            .iter()
+            .map(|node| NodeFailure {
+                node: node.name.clone(),
+                reasons: vec![message.to_owned()],
+                resolvable: false,
+            })
+            .collect();
+        FitError {
+            nodes: snapshot.nodes.len(),
+            failures,
+            prefilter: Some(message.to_owned()),
+            postfilter: None,
+        }
     }
 
     /// `N reason` for each distinct reason, sorted as strings (as kube-scheduler does).
@@ -154,7 +182,9 @@ impl fmt::Display for FitError {
         }
         write!(f, "0/{} nodes are available:", self.nodes)?;
         let histogram = self.histogram();
-        if !histogram.is_empty() {
+        if let Some(message) = &self.prefilter {
+            write!(f, " {message}.")?;
+        } else if !histogram.is_empty() {
             write!(f, " {}.", histogram.join(", "))?;
         }
         if let Some(post) = &self.postfilter {

@@ -8,20 +8,14 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Container, Node, NodeSelector, NodeSelectorTerm as ApiTerm, Pod, PodAffinityTerm as ApiPodTerm,
+    Node, NodeSelector, NodeSelectorTerm as ApiTerm, Pod, PodAffinityTerm as ApiPodTerm,
 };
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector as ApiSelector;
 
 pub use super::quantity::{parse_bytes, parse_cpu_millis};
+use super::resources::{PodRequests, add_scalars, node_allocatable, pod_requests};
+pub use super::resources::{Resources, Scalars};
 use super::selector::{LabelSelector, NodeTerm};
-
-/// Requests (or allocatable) in the units the scheduler compares.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Resources {
-    pub cpu_millis: i64,
-    pub memory: i64,
-}
 
 /// A taint's effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +126,8 @@ pub struct PodInfo {
     pub requests: Resources,
     /// Requests with the scoring defaults (100m, 200Mi) for containers that ask for nothing.
     pub non_zero: Resources,
+    /// Extended resources requested (only those above 0).
+    pub scalars: Scalars,
     pub host_ports: Vec<HostPort>,
     pub node_selector: Vec<(String, String)>,
     pub required_terms: Vec<NodeTerm>,
@@ -148,71 +144,9 @@ pub struct PodInfo {
     /// Node affinity of the persistent volumes the pod's claims are bound to (resolved by the
     /// caller): each entry must be satisfied by the node.
     pub volume_terms: Vec<Vec<NodeTerm>>,
-}
-
-/// Default requests for containers that do not ask for cpu or memory (an explicit 0 stays 0),
-/// used only by the least-allocated and balanced-allocation scores, never by the filters: as
-/// kube-scheduler's `DefaultMilliCPURequest` and `DefaultMemoryRequest`.
-const DEFAULT_CPU_MILLIS: i64 = 100;
-const DEFAULT_MEMORY: i64 = 200 * 1024 * 1024;
-
-fn request<'a>(container: &'a Container, resource: &str) -> Option<&'a Quantity> {
-    let resources = container.resources.as_ref()?;
-    resources
-        .requests
-        .as_ref()
-        .and_then(|r| r.get(resource))
-        .or_else(|| resources.limits.as_ref().and_then(|l| l.get(resource)))
-}
-
-fn container_requests(container: &Container) -> (Resources, Resources) {
-    let cpu = request(container, "cpu").map(|q| parse_cpu_millis(&q.0));
-    let memory = request(container, "memory").map(|q| parse_bytes(&q.0));
-    let actual = Resources { cpu_millis: cpu.unwrap_or(0), memory: memory.unwrap_or(0) };
-    let non_zero = Resources {
-        cpu_millis: cpu.unwrap_or(DEFAULT_CPU_MILLIS),
-        memory: memory.unwrap_or(DEFAULT_MEMORY),
-    };
-    (actual, non_zero)
-}
-
-fn add(a: Resources, b: Resources) -> Resources {
-    Resources { cpu_millis: a.cpu_millis + b.cpu_millis, memory: a.memory + b.memory }
-}
-
-fn max(a: Resources, b: Resources) -> Resources {
-    Resources { cpu_millis: a.cpu_millis.max(b.cpu_millis), memory: a.memory.max(b.memory) }
-}
-
-/// The effective requests of a pod: the containers' sum (plus sidecars) or the largest init
-/// container, whichever is larger, plus the pod overhead. Returns (actual, non-zero).
-fn pod_requests(pod: &Pod) -> (Resources, Resources) {
-    let Some(spec) = pod.spec.as_ref() else { return Default::default() };
-    let mut sum = (Resources::default(), Resources::default());
-    for container in &spec.containers {
-        let (a, n) = container_requests(container);
-        sum = (add(sum.0, a), add(sum.1, n));
-    }
-    let mut sidecars = (Resources::default(), Resources::default());
-    let mut init = (Resources::default(), Resources::default());
-    for container in spec.init_containers.iter().flatten() {
-        let (a, n) = container_requests(container);
-        if container.restart_policy.as_deref() == Some("Always") {
-            sidecars = (add(sidecars.0, a), add(sidecars.1, n));
-            init = (max(init.0, sidecars.0), max(init.1, sidecars.1));
-        } else {
-            init = (max(init.0, add(a, sidecars.0)), max(init.1, add(n, sidecars.1)));
-        }
-    }
-    let mut total = (max(add(sum.0, sidecars.0), init.0), max(add(sum.1, sidecars.1), init.1));
-    if let Some(overhead) = spec.overhead.as_ref() {
-        let o = Resources {
-            cpu_millis: overhead.get("cpu").map_or(0, |q| parse_cpu_millis(&q.0)),
-            memory: overhead.get("memory").map_or(0, |q| parse_bytes(&q.0)),
-        };
-        total = (add(total.0, o), add(total.1, o));
-    }
-    total
+    /// Why the pod's volumes keep it off every node (a missing claim, an unbound claim of an
+    /// Immediate class), resolved by the caller like [`PodInfo::volume_terms`].
+    pub volume_error: Option<String>,
 }
 
 fn node_terms(selector: &NodeSelector) -> Vec<NodeTerm> {
@@ -241,7 +175,8 @@ impl PodInfo {
     /// caller resolves it from the pod's claims and sets [`PodInfo::volume_terms`].
     pub fn from_pod(pod: &Pod) -> PodInfo {
         let meta = &pod.metadata;
-        let (requests, non_zero) = pod_requests(pod);
+        let PodRequests { requests, non_zero, scalars } =
+            pod.spec.as_ref().map(pod_requests).unwrap_or_default();
         let mut info = PodInfo {
             namespace: meta.namespace.clone().unwrap_or_default(),
             name: meta.name.clone().unwrap_or_default(),
@@ -250,6 +185,7 @@ impl PodInfo {
             terminating: meta.deletion_timestamp.is_some(),
             requests,
             non_zero,
+            scalars,
             ..PodInfo::default()
         };
         let started = pod
@@ -383,14 +319,20 @@ pub struct NodeInfo {
     pub ready: bool,
     pub allocatable: Resources,
     pub allocatable_pods: i64,
+    pub allocatable_scalars: Scalars,
     /// Sums over [`NodeInfo::pods`], maintained by [`NodeInfo::add_pod`] and [`NodeInfo::remove_pod`].
     pub requested: Resources,
     pub non_zero_requested: Resources,
+    pub requested_scalars: Scalars,
     pub used_ports: Vec<HostPort>,
     pub pods: Vec<std::sync::Arc<PodInfo>>,
     /// Pending pods nominated to this node by preemption; they hold their room against pods
     /// of lower or equal priority.
     pub nominated: Vec<std::sync::Arc<PodInfo>>,
+    /// Live pods here per [`PodInfo::spread_owner`] (a short list: scanning beats hashing).
+    pub owner_counts: Vec<(String, u32)>,
+    /// Whether the node has the `kubernetes.io/hostname` label (looked up once, not per pod).
+    pub has_hostname: bool,
 }
 
 impl NodeInfo {
@@ -400,7 +342,7 @@ impl NodeInfo {
         let spec = node.spec.as_ref();
         let status = node.status.as_ref();
         let allocatable = status.and_then(|s| s.allocatable.as_ref().or(s.capacity.as_ref()));
-        let get = |key: &str| allocatable.and_then(|a| a.get(key)).map(|q| q.0.as_str());
+        let (allocatable, allocatable_pods, allocatable_scalars) = node_allocatable(allocatable);
         let ready = status
             .and_then(|s| s.conditions.as_ref())
             .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
@@ -430,29 +372,44 @@ impl NodeInfo {
             taints,
             unschedulable: spec.and_then(|s| s.unschedulable).unwrap_or(false),
             ready,
-            allocatable: Resources {
-                cpu_millis: get("cpu").map_or(0, parse_cpu_millis),
-                memory: get("memory").map_or(0, parse_bytes),
-            },
-            allocatable_pods: get("pods").map_or(0, |p| parse_cpu_millis(p) / 1000),
+            allocatable,
+            allocatable_pods,
+            allocatable_scalars,
+            has_hostname: node
+                .metadata
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.contains_key(super::spreading::HOSTNAME)),
             ..NodeInfo::default()
         }
+    }
+
+    /// Live pods of one owner on this node.
+    pub fn owner_count(&self, owner: &str) -> u32 {
+        self.owner_counts.iter().find(|(o, _)| o == owner).map_or(0, |(_, n)| *n)
     }
 
     /// Takes the scheduling-relevant fields of `other` and keeps this node's pods.
     pub fn replace_spec(&mut self, other: NodeInfo) {
         let pods = std::mem::take(&mut self.pods);
         let nominated = std::mem::take(&mut self.nominated);
-        *self = NodeInfo { nominated, ..other };
+        *self = NodeInfo { nominated, owner_counts: Vec::new(), ..other };
         for pod in pods {
             self.add_pod(pod);
         }
     }
 
     pub fn add_pod(&mut self, pod: std::sync::Arc<PodInfo>) {
-        self.requested = add(self.requested, pod.requests);
-        self.non_zero_requested = add(self.non_zero_requested, pod.non_zero);
+        self.requested = self.requested.plus(pod.requests);
+        self.non_zero_requested = self.non_zero_requested.plus(pod.non_zero);
+        add_scalars(&mut self.requested_scalars, &pod.scalars, 1);
         self.used_ports.extend(pod.host_ports.iter().cloned());
+        if !pod.spread_owner.is_empty() && !pod.terminating {
+            match self.owner_counts.iter_mut().find(|(o, _)| *o == pod.spread_owner) {
+                Some((_, count)) => *count += 1,
+                None => self.owner_counts.push((pod.spread_owner.clone(), 1)),
+            }
+        }
         self.pods.push(pod);
     }
 
@@ -460,15 +417,21 @@ impl NodeInfo {
     pub fn remove_pod(&mut self, namespace: &str, name: &str) -> Option<std::sync::Arc<PodInfo>> {
         let at = self.pods.iter().position(|p| p.namespace == namespace && p.name == name)?;
         let pod = self.pods.swap_remove(at);
-        let sub = |a: Resources, b: Resources| Resources {
-            cpu_millis: a.cpu_millis - b.cpu_millis,
-            memory: a.memory - b.memory,
-        };
-        self.requested = sub(self.requested, pod.requests);
-        self.non_zero_requested = sub(self.non_zero_requested, pod.non_zero);
+        self.requested = self.requested.minus(pod.requests);
+        self.non_zero_requested = self.non_zero_requested.minus(pod.non_zero);
+        add_scalars(&mut self.requested_scalars, &pod.scalars, -1);
         for port in &pod.host_ports {
             if let Some(i) = self.used_ports.iter().position(|p| p == port) {
                 self.used_ports.swap_remove(i);
+            }
+        }
+        if !pod.spread_owner.is_empty()
+            && !pod.terminating
+            && let Some(i) = self.owner_counts.iter().position(|(o, _)| *o == pod.spread_owner)
+        {
+            self.owner_counts[i].1 -= 1;
+            if self.owner_counts[i].1 == 0 {
+                self.owner_counts.swap_remove(i);
             }
         }
         Some(pod)

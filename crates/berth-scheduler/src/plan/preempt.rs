@@ -121,7 +121,7 @@ fn victims_on(
         state.remove_pod(node, victim, snapshot);
     }
     if let Err(fail) = filter::run(pod, &state, &trial) {
-        return Err(fail.reasons(&trial));
+        return Err(fail.reasons(pod, &trial));
     }
     // Most important first: they are the ones we most want to keep.
     lower.sort_by(|a, b| b.priority.cmp(&a.priority).then(a.start_time.cmp(&b.start_time)));

@@ -28,6 +28,8 @@ pub struct Snapshot {
     affinity: HashSet<String>,
     /// Owner uid ([`PodInfo::spread_owner`]) → node name → live pods of that owner there.
     owners: HashMap<String, HashMap<String, u32>>,
+    /// `namespace/name` → node of pending pods nominated there by preemption.
+    nominations: HashMap<String, String>,
     /// Nodes that carry the zone label.
     zoned_nodes: usize,
     namespaces: HashMap<String, BTreeMap<String, String>>,
@@ -157,6 +159,27 @@ impl Snapshot {
         if nodes.is_empty() {
             self.owners.remove(owner);
         }
+    }
+
+    /// A pending pod nominated to `pod.nominated_node` holds its room there (replacing an
+    /// earlier nomination of it). Nominations to unknown nodes are ignored.
+    pub fn nominate(&mut self, pod: Arc<PodInfo>) {
+        let key = pod.key();
+        self.unnominate(&key);
+        let Some(&i) = self.index.get(&pod.nominated_node) else { return };
+        self.nominations.insert(key, pod.nominated_node.clone());
+        self.nodes[i].nominated.push(pod);
+    }
+
+    /// The pod is no longer nominated (bound, gone, or nominated nowhere).
+    pub fn unnominate(&mut self, key: &str) {
+        if self.nominations.is_empty() {
+            return;
+        }
+        let Some(node) = self.nominations.remove(key) else { return };
+        let Some(&i) = self.index.get(&node) else { return };
+        let (namespace, name) = key.split_once('/').unwrap_or(("", key));
+        self.nodes[i].nominated.retain(|p| p.namespace != namespace || p.name != name);
     }
 
     /// Live pods of one owner per node name.

@@ -29,8 +29,8 @@ const DEFAULTS: [(&str, i32); 2] = [(HOSTNAME, 3), (ZONE, 5)];
 enum Counts<'a> {
     /// Matching pods per domain value (the pod's own constraints, from [`PodState`]).
     Domains(&'a HashMap<String, i32>),
-    /// The owner's pods per node name (default hostname constraint).
-    OwnerNodes(Option<&'a HashMap<String, u32>>),
+    /// The owner's pods on the node itself (default hostname constraint).
+    Owner(&'a str),
     /// The owner's pods per zone (default zone constraint).
     OwnerZones(HashMap<&'a str, i64>),
 }
@@ -72,15 +72,15 @@ impl<'a> Spreading<'a> {
                 });
             }
         } else if !pod.spread_owner.is_empty() {
-            let owned = snapshot.owner_pods(&pod.spread_owner);
             constraints.push(Constraint {
                 key: HOSTNAME,
                 max_skew: DEFAULTS[0].1,
-                counts: Counts::OwnerNodes(owned),
+                counts: Counts::Owner(&pod.spread_owner),
                 weight: 0.0,
             });
             if snapshot.has_zones() {
                 let mut zones: HashMap<&str, i64> = HashMap::new();
+                let owned = snapshot.owner_pods(&pod.spread_owner);
                 for (name, count) in owned.into_iter().flatten() {
                     let Some(node) = snapshot.node(name) else { continue };
                     if let Some(zone) = node.labels.get(ZONE)
@@ -134,13 +134,17 @@ impl<'a> Spreading<'a> {
         }
         let mut score = 0.0;
         for constraint in &self.constraints {
-            let Some(value) = node.labels.get(constraint.key) else { continue };
             let count = match &constraint.counts {
-                Counts::Domains(counts) => counts.get(value).copied().unwrap_or(0) as i64,
-                Counts::OwnerNodes(owned) => {
-                    owned.and_then(|o| o.get(&node.name)).copied().unwrap_or(0) as i64
+                Counts::Owner(owner) if node.has_hostname => node.owner_count(owner) as i64,
+                Counts::Owner(_) => continue,
+                Counts::Domains(counts) => {
+                    let Some(value) = node.labels.get(constraint.key) else { continue };
+                    counts.get(value).copied().unwrap_or(0) as i64
                 }
-                Counts::OwnerZones(zones) => zones.get(value.as_str()).copied().unwrap_or(0),
+                Counts::OwnerZones(zones) => {
+                    let Some(value) = node.labels.get(constraint.key) else { continue };
+                    zones.get(value.as_str()).copied().unwrap_or(0)
+                }
             };
             score += count as f64 * constraint.weight + (constraint.max_skew - 1) as f64;
         }

@@ -26,6 +26,10 @@ pub fn term_selects(term: &PodTerm, owner_ns: &str, target: &PodInfo, snapshot: 
     namespace_ok && term.selector.matches(&target.labels)
 }
 
+/// What an existing pod's required affinity term that selects the incoming pod adds to the
+/// score of its domain (kube-scheduler's default `hardPodAffinityWeight`).
+const HARD_AFFINITY_WEIGHT: i64 = 1;
+
 #[derive(Debug, Clone)]
 struct Spread {
     constraint: usize,
@@ -52,7 +56,8 @@ pub struct PodState<'a> {
     existing_anti: Vec<(String, String, String)>,
     hard_spread: Vec<Spread>,
     soft_spread: Vec<Spread>,
-    /// (topology key, value, weight) from preferred (anti-)affinity, for scoring.
+    /// (topology key, value, weight) from preferred (anti-)affinity, the pod's own and that of
+    /// existing pods selecting it, for scoring.
     preferred: Vec<(String, String, i64)>,
 }
 
@@ -76,8 +81,8 @@ impl<'a> PodState<'a> {
             || !pod.anti_affinity.is_empty()
             || !pod.preferred_affinity.is_empty()
             || !pod.preferred_anti_affinity.is_empty();
+        let mut preferred: HashMap<(&str, &str), i64> = HashMap::new();
         if has_terms {
-            let mut preferred: HashMap<(String, String), i64> = HashMap::new();
             for (node, existing) in snapshot.pods() {
                 state.count(node, existing, 1, snapshot);
                 let weighted = pod.preferred_affinity.iter().map(|(w, t)| (*w as i64, t));
@@ -86,14 +91,29 @@ impl<'a> PodState<'a> {
                     if let Some(value) = node.labels.get(&term.topology_key)
                         && term_selects(term, &pod.namespace, existing, snapshot)
                     {
-                        *preferred
-                            .entry((term.topology_key.clone(), value.clone()))
-                            .or_default() += weight;
+                        *preferred.entry((&term.topology_key, value)).or_default() += weight;
                     }
                 }
             }
-            state.preferred = preferred.into_iter().map(|((k, v), w)| (k, v, w)).collect();
         }
+        // Symmetry: existing pods' own terms that select the incoming pod score their domains.
+        for (node, existing) in snapshot.affinity_pods() {
+            let required = existing.affinity.iter().map(|t| (HARD_AFFINITY_WEIGHT, t));
+            let weighted = existing.preferred_affinity.iter().map(|(w, t)| (*w as i64, t));
+            let anti = existing.preferred_anti_affinity.iter().map(|(w, t)| (-(*w as i64), t));
+            for (weight, term) in required.chain(weighted).chain(anti) {
+                if let Some(value) = node.labels.get(&term.topology_key)
+                    && term_selects(term, &existing.namespace, pod, snapshot)
+                {
+                    *preferred.entry((&term.topology_key, value)).or_default() += weight;
+                }
+            }
+        }
+        state.preferred = preferred
+            .into_iter()
+            .filter(|(_, w)| *w != 0)
+            .map(|((k, v), w)| (k.to_owned(), v.to_owned(), w))
+            .collect();
         for (node, existing) in snapshot.anti_affinity_pods() {
             for term in &existing.anti_affinity {
                 if let Some(value) = node.labels.get(&term.topology_key)
