@@ -28,7 +28,6 @@ pub fn apply(def: &ResourceDef, object: &mut Value) {
         }
         ("", "Pod") => {
             pod_spec(child(map, "spec"));
-            default_tolerations(child(map, "spec"));
             child(map, "status").entry("phase").or_insert_with(|| json!("Pending"));
         }
         ("", "Secret") => {
@@ -147,9 +146,11 @@ fn job_selector(spec: &mut Map<String, Value>, name: &str, uid: &str) {
     }
 }
 
-/// The DefaultTolerationSeconds admission plugin: every pod tolerates the not-ready and
-/// unreachable NoExecute taints for 300 s unless it says otherwise.
-fn default_tolerations(spec: &mut Map<String, Value>) {
+/// The DefaultTolerationSeconds admission plugin (on create): every pod tolerates the not-ready
+/// and unreachable NoExecute taints for `seconds` unless it says otherwise.
+pub fn default_tolerations(pod: &mut Value, seconds: i64) {
+    let Some(map) = pod.as_object_mut() else { return };
+    let spec = child(map, "spec");
     let entry = spec.entry("tolerations").or_insert_with(|| json!([]));
     let Some(tolerations) = entry.as_array_mut() else { return };
     for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] {
@@ -162,7 +163,7 @@ fn default_tolerations(spec: &mut Map<String, Value>) {
         });
         if !covered {
             tolerations.push(json!({"key": key, "operator": "Exists", "effect": "NoExecute",
-                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS}));
+                "tolerationSeconds": seconds}));
         }
     }
 }
@@ -429,6 +430,7 @@ mod tests {
             "tolerations": [{"key": "node.kubernetes.io/unreachable", "operator": "Exists",
                 "effect": "NoExecute", "tolerationSeconds": 5}]}});
         apply(def, &mut pod);
+        default_tolerations(&mut pod, DEFAULT_TOLERATION_SECONDS);
         let tolerations = pod["spec"]["tolerations"].as_array().expect("tolerations");
         assert_eq!(tolerations.len(), 2);
         assert_eq!(tolerations[0]["tolerationSeconds"], 5);

@@ -54,6 +54,8 @@ pub struct ApiState {
 pub struct ApiConfig {
     /// Where service cluster IPs come from.
     pub service_cidr: services::Cidr,
+    /// tolerationSeconds of the not-ready/unreachable tolerations every new pod gets.
+    pub default_toleration_seconds: i64,
 }
 
 impl Default for ApiConfig {
@@ -63,6 +65,7 @@ impl Default for ApiConfig {
                 base: u32::from(std::net::Ipv4Addr::new(198, 19, 0, 0)),
                 bits: 16,
             },
+            default_toleration_seconds: defaults::DEFAULT_TOLERATION_SECONDS,
         }
     }
 }

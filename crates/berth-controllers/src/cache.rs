@@ -66,6 +66,20 @@ where
     store.wait_until_ready().now_or_never().is_some_and(|r| r.is_ok())
 }
 
+/// Waits until the store holds its first full list. Unlike `Store::wait_until_ready`, this is
+/// safe with many concurrent waiters: kube's readiness is a oneshot channel that keeps only the
+/// last waiter's waker, so of several reconciles waiting at start-up all but one would hang for
+/// ever (seen: a ReplicaSet never synced after a restart). Polls every 20 ms instead.
+pub async fn ready<K>(store: &Store<K>)
+where
+    K: Resource + Clone + 'static,
+    K::DynamicType: Eq + Hash + Clone,
+{
+    while !is_ready(store) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A whole-cluster controller's triggers: one item per watch event of any of its caches
 /// (including the end of each initial list), and one every [`RESYNC`].
 pub fn changes(streams: Vec<BoxStream<'static, ()>>) -> BoxStream<'static, ()> {

@@ -259,7 +259,7 @@ async fn reconcile(service: Arc<Service>, state: Arc<State>) -> Result<Action, E
 async fn sweep(state: Arc<State>, services: Store<Service>) {
     loop {
         tokio::time::sleep(Duration::from_secs(2)).await;
-        if !state.ctx.leadership.is_leader() || services.wait_until_ready().await.is_err() {
+        if !state.ctx.leadership.is_leader() || !crate::cache::is_ready(&services) {
             continue;
         }
         for ep in state.endpoints.state() {

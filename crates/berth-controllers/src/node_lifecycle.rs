@@ -9,6 +9,7 @@
 //! to a node that no longer exists are deleted at once (pod garbage collection). The decisions
 //! ([`health`], [`evict_at`]) are pure functions.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -138,14 +139,15 @@ pub async fn run(ctx: Arc<Context>) -> Result<(), Error> {
     let caches = Caches { nodes, leases, pods };
     let ticker = async {
         let ready = async {
-            let _ = caches.nodes.wait_until_ready().await;
-            let _ = caches.leases.wait_until_ready().await;
-            let _ = caches.pods.wait_until_ready().await;
+            crate::cache::ready(&caches.nodes).await;
+            crate::cache::ready(&caches.leases).await;
+            crate::cache::ready(&caches.pods).await;
         };
         ready.await;
+        let mut heard = HashMap::new();
         loop {
             if ctx.leadership.is_leader()
-                && let Err(error) = pass(&ctx, &caches).await
+                && let Err(error) = pass(&ctx, &caches, &mut heard).await
             {
                 tracing::debug!(%error, "node lifecycle pass failed");
             }
@@ -159,11 +161,19 @@ pub async fn run(ctx: Arc<Context>) -> Result<(), Error> {
     Err(Error::Stopped("nodelifecycle"))
 }
 
+/// When (by this process's clock) each node's Lease was last seen to change, keyed by node:
+/// the renewTime seen and the local time it was first seen. As in Kubernetes, a node's grace
+/// period runs from this controller's own observation, so a controller manager that starts
+/// after a long stop (or whose clock differs from the nodes') gives every node a full grace
+/// period instead of declaring them all lost at once.
+type Heard = HashMap<String, (Option<Timestamp>, Timestamp)>;
+
 /// One look at every node, its taints and its pods.
-async fn pass(ctx: &Context, caches: &Caches) -> Result<(), Error> {
+async fn pass(ctx: &Context, caches: &Caches, heard: &mut Heard) -> Result<(), Error> {
     let now = Timestamp::now();
     let nodes = caches.nodes.state();
     let pods = caches.pods.state();
+    heard.retain(|name, _| nodes.iter().any(|n| n.metadata.name.as_deref() == Some(name)));
     for node in &nodes {
         let name = node.name_any();
         let renewed = caches
@@ -177,9 +187,13 @@ async fn pass(ctx: &Context, caches: &Caches) -> Result<(), Error> {
             .and_then(|c| c.iter().find(|c| c.type_ == "Ready"))
             .cloned();
         let created = node.metadata.creation_timestamp.as_ref().map_or(now, |t| t.0);
+        let seen = heard.entry(name.clone()).or_insert((renewed, now));
+        if seen.0 != renewed {
+            *seen = (renewed, now);
+        }
         let health = health(
             ready.as_ref().map(|c| c.status.as_str()),
-            renewed,
+            Some(seen.1),
             created,
             now,
             ctx.config.node_monitor_grace_period,

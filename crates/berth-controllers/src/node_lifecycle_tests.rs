@@ -46,7 +46,9 @@ fn toleration(key: Option<&str>, seconds: Option<i64>) -> Toleration {
 #[test]
 fn eviction_times() {
     let unreachable = taint(UNREACHABLE, "NoExecute", 100);
-    let cases: Vec<(&str, Vec<Toleration>, Vec<Taint>, Option<i64>)> = vec![
+    /// (what, the pod's tolerations, the node's taints, seconds until eviction)
+    type Case = (&'static str, Vec<Toleration>, Vec<Taint>, Option<i64>);
+    let cases: Vec<Case> = vec![
         ("no taint", vec![], vec![], None),
         ("NoSchedule only", vec![], vec![taint(UNREACHABLE, "NoSchedule", 100)], None),
         ("untolerated: at once", vec![], vec![unreachable.clone()], Some(100)),

@@ -9,6 +9,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use berth_apiserver::ApiState;
@@ -95,7 +96,13 @@ impl ServerArgs {
             .context("opening the cluster store")?;
         let service_cidr = berth_apiserver::services::Cidr::parse(&self.service_cidr)
             .map_err(|e| anyhow::anyhow!("--service-cidr: {e}"))?;
-        let state = ApiState::with_config(store, berth_apiserver::ApiConfig { service_cidr });
+        let state = ApiState::with_config(
+            store,
+            berth_apiserver::ApiConfig {
+                service_cidr,
+                default_toleration_seconds: self.default_not_ready_toleration.as_secs() as i64,
+            },
+        );
         berth_apiserver::bootstrap(&state).await.context("creating the standard namespaces")?;
         let mut state = state;
         state.start_cache().await.context("filling the watch cache")?;
@@ -107,8 +114,14 @@ impl ServerArgs {
         // Serves the custom resources of CRDs other API servers on the same store write.
         tokio::spawn(berth_apiserver::crds::sync::run(state.clone()));
         let router = berth_apiserver::router(state);
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stop_rx_main = stop_rx.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        });
         let server = tokio::spawn(async move {
-            axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await
+            axum::serve(listener, router).with_graceful_shutdown(stopping(stop_rx)).await
         });
         let token = match &self.token {
             Some(token) => token.clone(),
@@ -124,9 +137,17 @@ impl ServerArgs {
             "berth server: API at http://{bound}, kubeconfig at {}",
             data_dir.join("kubeconfig.yaml").display()
         );
+        let mut server = server;
         tokio::select! {
-            served = server => served.context("the API server task")?.context("serving the API")?,
+            served = &mut server => served.context("the API server task")?.context("serving the API")?,
             failed = control_plane => failed?,
+            () = stopping(stop_rx_main) => {
+                // The control plane was dropped with this select (its tasks abort and their
+                // watches close); in-flight requests get a few seconds to finish.
+                if let Ok(served) = tokio::time::timeout(Duration::from_secs(5), server).await {
+                    served.context("the API server task")?.context("serving the API")?;
+                }
+            }
         }
         Ok(())
     }
@@ -154,15 +175,15 @@ impl ServerArgs {
             });
         }
         if !self.disable_scheduler && !self.is_disabled("scheduler") {
-            let config =
-                berth_scheduler::Config { identity, ..berth_scheduler::Config::default() };
+            let config = berth_scheduler::Config { identity, ..berth_scheduler::Config::default() };
             let client = client.clone();
             tasks.spawn(async move {
                 berth_scheduler::run(client, config).await.context("the scheduler")
             });
         }
         if self.sim_nodes > 0 {
-            let config = berth_sim::Config { count: self.sim_nodes, ..berth_sim::Config::default() };
+            let config =
+                berth_sim::Config { count: self.sim_nodes, ..berth_sim::Config::default() };
             let client = client.clone();
             tasks.spawn(async move {
                 berth_sim::run(client, config).await.context("the simulated nodes")
@@ -196,11 +217,17 @@ impl ServerArgs {
 
 /// A kube client for this process's own API server.
 pub fn loopback_client(api: SocketAddr) -> anyhow::Result<kube::Client> {
-    let host = if api.ip().is_unspecified() { "127.0.0.1".to_owned() } else { api.ip().to_string() };
+    let host =
+        if api.ip().is_unspecified() { "127.0.0.1".to_owned() } else { api.ip().to_string() };
     let host = if host.contains(':') { format!("[{host}]") } else { host };
     let url = format!("http://{host}:{}", api.port()).parse().context("the API server's URL")?;
     kube::Client::try_from(kube::Config::new(url)).context("a client for the API server")
 }
+/// Resolves once the stop flag is raised.
+async fn stopping(mut stop: tokio::sync::watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stopped| *stopped).await;
+}
+
 pub async fn shutdown_signal() {
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(term) => term,

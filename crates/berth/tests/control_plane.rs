@@ -31,7 +31,11 @@ fn cluster() -> BerthServer {
 fn eventually(server: &BerthServer, what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
     let started = Instant::now();
     while !check() {
-        assert!(started.elapsed() < limit, "{what}: not within {limit:?}\nserver log:\n{}", server.log());
+        assert!(
+            started.elapsed() < limit,
+            "{what}: not within {limit:?}\nserver log:\n{}",
+            server.log()
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
@@ -46,9 +50,9 @@ fn pods(server: &BerthServer, selector: &str) -> Vec<(String, String, String, bo
         .iter()
         .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
         .map(|p| {
-            let ready = p["status"]["conditions"].as_array().is_some_and(|c| {
-                c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True")
-            });
+            let ready = p["status"]["conditions"]
+                .as_array()
+                .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"));
             (
                 p["metadata"]["name"].as_str().unwrap_or_default().to_owned(),
                 p["spec"]["nodeName"].as_str().unwrap_or_default().to_owned(),
@@ -161,9 +165,12 @@ fn statefulset_comes_up_in_order_with_its_volumes() {
     }
     for (ordinal, pod) in all.iter().enumerate() {
         let claim = format!("data-db-{ordinal}");
-        let pvc = json(&server, &["get", "pvc", &claim]);
-        assert_eq!(pvc["status"]["phase"], "Bound", "{pvc}");
-        let volume = pvc["spec"]["volumeName"].as_str().unwrap_or_default().to_owned();
+        let mut volume = String::new();
+        eventually(&server, &format!("claim {claim} bound"), Duration::from_secs(30), || {
+            let pvc = json(&server, &["get", "pvc", &claim]);
+            volume = pvc["spec"]["volumeName"].as_str().unwrap_or_default().to_owned();
+            pvc["status"]["phase"] == "Bound"
+        });
         let pv = json(&server, &["get", "pv", &volume]);
         let pinned = pv["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]
             ["values"][0]
@@ -212,11 +219,17 @@ fn daemonset_follows_nodes_joining_and_leaving() {
     let nodes_of = |server: &BerthServer| -> BTreeSet<String> {
         pods(server, "app=agent").into_iter().filter(|p| p.3).map(|p| p.1).collect()
     };
-    eventually(&server, "one agent per node", Duration::from_secs(30), || nodes_of(&server).len() == 3);
-    let _extra = Reaped(sim_nodes(&server, "extra-", 1));
+    eventually(&server, "one agent per node", Duration::from_secs(30), || {
+        nodes_of(&server).len() == 3
+    });
+    let mut extra = Reaped(sim_nodes(&server, "extra-", 1));
     eventually(&server, "an agent on the new node", Duration::from_secs(30), || {
         nodes_of(&server).contains("extra-0") && pods(&server, "app=agent").len() == 4
     });
+    // The node leaves: its agent stops (a live one would register it again, as a kubelet does)
+    // and the Node is deleted.
+    let _ = extra.0.kill();
+    let _ = extra.0.wait();
     ok(&server, &["delete", "node", "extra-0"]);
     eventually(&server, "the agent of the removed node gone", Duration::from_secs(30), || {
         pods(&server, "app=agent").len() == 3 && !nodes_of(&server).contains("extra-0")
@@ -275,20 +288,39 @@ fn a_job_completes_and_a_cronjob_fires() {
 fn delete_cascades_as_each_mode_says() {
     let server = cluster();
     for name in ["bg", "fg", "keep"] {
-        ok(&server, &["create", "deployment", name, "--image=registry.local/web:1", "--replicas=2"]);
+        ok(
+            &server,
+            &["create", "deployment", name, "--image=registry.local/web:1", "--replicas=2"],
+        );
         rollout_status(&server, &format!("deployment/{name}"));
     }
     ok(&server, &["delete", "deployment", "bg", "--cascade=background"]);
     eventually(&server, "background: replica set and pods gone", Duration::from_secs(30), || {
-        items(&server, &["get", "rs", "-l", "app=bg"]).is_empty() && pods(&server, "app=bg").is_empty()
+        items(&server, &["get", "rs", "-l", "app=bg"]).is_empty()
+            && pods(&server, "app=bg").is_empty()
     });
-    ok(&server, &["delete", "deployment", "fg", "--cascade=foreground", "--wait=true", "--timeout=60s"]);
-    assert!(items(&server, &["get", "rs", "-l", "app=fg"]).is_empty(), "foreground left the replica set");
-    ok(&server, &["delete", "deployment", "keep", "--cascade=orphan", "--wait=true", "--timeout=60s"]);
-    eventually(&server, "orphan: the replica set stays, without owner", Duration::from_secs(30), || {
-        let sets = items(&server, &["get", "rs", "-l", "app=keep"]);
-        sets.len() == 1 && sets[0]["metadata"]["ownerReferences"].as_array().is_none_or(Vec::is_empty)
-    });
+    ok(
+        &server,
+        &["delete", "deployment", "fg", "--cascade=foreground", "--wait=true", "--timeout=60s"],
+    );
+    assert!(
+        items(&server, &["get", "rs", "-l", "app=fg"]).is_empty(),
+        "foreground left the replica set"
+    );
+    ok(
+        &server,
+        &["delete", "deployment", "keep", "--cascade=orphan", "--wait=true", "--timeout=60s"],
+    );
+    eventually(
+        &server,
+        "orphan: the replica set stays, without owner",
+        Duration::from_secs(30),
+        || {
+            let sets = items(&server, &["get", "rs", "-l", "app=keep"]);
+            sets.len() == 1
+                && sets[0]["metadata"]["ownerReferences"].as_array().is_none_or(Vec::is_empty)
+        },
+    );
     assert_eq!(pods(&server, "app=keep").len(), 2);
 }
 
@@ -327,12 +359,14 @@ fn pods_of_a_lost_node_are_replaced_elsewhere() {
     eventually(&server, "the node marked unreachable", Duration::from_secs(30), || {
         let node = json(&server, &["get", "node", "doomed-0"]);
         node["spec"]["taints"].as_array().is_some_and(|t| {
-            t.iter().any(|t| t["key"] == "node.kubernetes.io/unreachable" && t["effect"] == "NoExecute")
+            t.iter()
+                .any(|t| t["key"] == "node.kubernetes.io/unreachable" && t["effect"] == "NoExecute")
         })
     });
     eventually(&server, "eight ready pods on the live nodes", Duration::from_secs(60), || {
         let now = pods(&server, "app=web");
-        now.len() == 8 && now.iter().all(|(_, node, _, ready)| *ready && node.starts_with("sim-node-"))
+        now.len() == 8
+            && now.iter().all(|(_, node, _, ready)| *ready && node.starts_with("sim-node-"))
     });
 }
 
@@ -343,7 +377,10 @@ fn deleting_a_namespace_removes_everything_in_it() {
     ok(&server, &["-n", "doomed", "create", "deployment", "web", "--image=registry.local/web:1"]);
     ok(&server, &["-n", "doomed", "create", "configmap", "settings", "--from-literal=a=b"]);
     ok(&server, &["-n", "doomed", "rollout", "status", "deployment/web", "--timeout=60s"]);
-    assert!(json(&server, &["-n", "doomed", "get", "serviceaccount", "default"])["metadata"]["uid"].is_string());
+    assert!(
+        json(&server, &["-n", "doomed", "get", "serviceaccount", "default"])["metadata"]["uid"]
+            .is_string()
+    );
     ok(&server, &["delete", "namespace", "doomed", "--timeout=60s"]);
     let gone = fails(&server, &["get", "namespace", "doomed"]);
     assert!(gone.contains("NotFound"), "{gone}");
@@ -360,10 +397,12 @@ fn a_rollout_interrupted_by_kill_9_converges_after_restart() {
     rollout_status(&server, "deployment/web");
     eventually(&server, "twenty pods of the new image, no more", Duration::from_secs(60), || {
         let now = pods(&server, "app=web");
-        now.len() == 20 && now.iter().all(|(_, _, image, ready)| *ready && image == "registry.local/web:2")
+        now.len() == 20
+            && now.iter().all(|(_, _, image, ready)| *ready && image == "registry.local/web:2")
     });
     let sets = items(&server, &["get", "rs", "-l", "app=web"]);
-    let replicas: Vec<i64> = sets.iter().map(|s| s["spec"]["replicas"].as_i64().unwrap_or(-1)).collect();
+    let replicas: Vec<i64> =
+        sets.iter().map(|s| s["spec"]["replicas"].as_i64().unwrap_or(-1)).collect();
     assert_eq!(replicas.iter().sum::<i64>(), 20, "{replicas:?}");
 }
 
@@ -373,7 +412,9 @@ fn bad_workloads_get_clear_errors_and_unfittable_pods_stay_pending() {
     let negative = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: neg}\nspec:\n  replicas: -1\n  selector: {matchLabels: {app: neg}}\n  template:\n    metadata: {labels: {app: neg}}\n    spec: {containers: [{name: c, image: i}]}\n";
     let error = fails(&server, &["apply", "-f", &write(&server, "neg.yaml", negative)]);
     assert!(error.contains("spec.replicas"), "{error}");
-    let mismatch = negative.replace("replicas: -1", "replicas: 1").replace("labels: {app: neg}", "labels: {app: other}");
+    let mismatch = negative
+        .replace("replicas: -1", "replicas: 1")
+        .replace("labels: {app: neg}", "labels: {app: other}");
     let error = fails(&server, &["apply", "-f", &write(&server, "mismatch.yaml", &mismatch)]);
     assert!(error.contains("selector"), "{error}");
     let cron = CRONJOB.replace("'* * * * *'", "'61 * * * *'");
@@ -387,7 +428,9 @@ fn bad_workloads_get_clear_errors_and_unfittable_pods_stay_pending() {
             .iter()
             .any(|e| {
                 e["reason"] == "FailedScheduling"
-                    && e["message"].as_str().is_some_and(|m| m.starts_with("0/3 nodes are available: 3 Insufficient cpu."))
+                    && e["message"].as_str().is_some_and(|m| {
+                        m.starts_with("0/3 nodes are available: 3 Insufficient cpu.")
+                    })
             })
     });
     let pod = json(&server, &["get", "pod", "huge"]);

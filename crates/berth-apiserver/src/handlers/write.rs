@@ -88,6 +88,9 @@ pub(crate) async fn create(ctx: &Ctx, mut object: Value) -> Result<Response, Api
         metadata.insert("generation".into(), json!(1));
     }
     defaults::apply(def, &mut object);
+    if def.group.is_empty() && def.kind == "Pod" {
+        defaults::default_tolerations(&mut object, ctx.state.config.default_toleration_seconds);
+    }
     defaults::validate(def, &object, None)
         .map_err(|causes| ApiError::invalid(def, def.kind, &name, causes))?;
     admit_custom(ctx, &mut object, None)?;

@@ -98,11 +98,7 @@ fn error_policy(deployment: Arc<Deployment>, error: &Error, state: Arc<State>) -
 
 async fn reconcile(deployment: Arc<Deployment>, state: Arc<State>) -> Result<Action, Error> {
     let key = format!("{}/{}", deployment.namespace().unwrap_or_default(), deployment.name_any());
-    state
-        .sets
-        .wait_until_ready()
-        .await
-        .map_err(|_| Error::Stopped("deployment replicaset cache"))?;
+    crate::cache::ready(&state.sets).await;
     let mut sync = DeploymentSync::new(&state.ctx, deployment.as_ref().clone(), Timestamp::now());
     let action = sync_deployment(&mut sync, &state).await?;
     state.retries.succeeded(&key);

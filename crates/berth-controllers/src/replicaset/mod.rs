@@ -171,7 +171,7 @@ async fn sync(
     key: &str,
 ) -> Result<Action, Error> {
     let ctx = &state.ctx;
-    state.pods.wait_until_ready().await.map_err(|_| Error::Stopped("replicaset pod cache"))?;
+    crate::cache::ready(&state.pods).await;
     let uid = rs.uid().unwrap_or_default();
     let deleting = rs.metadata.deletion_timestamp.is_some();
     let spec = rs.spec.clone().unwrap_or_default();
@@ -339,8 +339,11 @@ async fn delete(
     for result in results {
         match result {
             Ok(_) => {}
-            // Already gone: its delete event is (or was) observed like any other.
-            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            // Already gone: its delete event may have been observed before this expectation
+            // was set, so count it now (an extra count only lets the next sync come sooner).
+            Err(kube::Error::Api(status)) if status.code == 404 => {
+                state.expectations.delete_failed(key);
+            }
             Err(error) => {
                 state.expectations.delete_failed(key);
                 failure

@@ -44,11 +44,7 @@ impl ControlPlaneBench {
         let mut cases = Vec::new();
         for &pods in &self.pods {
             let case = self.scheduler_case(pods).await.with_context(|| format!("{pods} pods"))?;
-            eprintln!(
-                "scheduler: {pods} pods on {} nodes: {:.0} pods/s",
-                self.nodes,
-                case.rate()
-            );
+            eprintln!("scheduler: {pods} pods on {} nodes: {:.0} pods/s", self.nodes, case.rate());
             cases.push(case);
         }
         let rollout = self.rollout_case().await.context("the rollout case")?;
@@ -93,21 +89,25 @@ impl ControlPlaneBench {
         .await?;
         wait_for_nodes(&loading.address, self.nodes).await?;
         let mut admin = Client::connect(&loading.address).await?;
-        let namespace = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench"}});
+        let namespace =
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench"}});
         admin.expect(Method::POST, "/api/v1/namespaces", Some(&namespace), 201).await?;
         create_pods(&loading.address, "bench", pods).await?;
         drop(loading);
         let started = Instant::now();
-        let server =
-            ServerProcess::start_in(&data, &["--disable-controller-manager", "--sim-nodes", &nodes])
-                .await?;
+        let server = ServerProcess::start_in(
+            &data,
+            &["--disable-controller-manager", "--sim-nodes", &nodes],
+        )
+        .await?;
         let ready = started.elapsed();
         let mut client = Client::connect(&server.address).await?;
         let pods_path = "/api/v1/namespaces/bench/pods?limit=1&fieldSelector=spec.nodeName";
         let mut first_bind = None;
         loop {
             let now = started.elapsed();
-            if first_bind.is_none() && count(&mut client, &format!("{pods_path}%21%3D")).await? > 0 {
+            if first_bind.is_none() && count(&mut client, &format!("{pods_path}%21%3D")).await? > 0
+            {
                 first_bind = Some(now);
             }
             if first_bind.is_some() && count(&mut client, &format!("{pods_path}%3D")).await? == 0 {
