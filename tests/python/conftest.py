@@ -73,6 +73,10 @@ def start_berth(binary: Path, dir: Path) -> Berth:
                 "--https-listen-port",
                 "0",
                 "--disable-agent",
+                # The API server alone: these tests check API semantics (read-modify-write
+                # with resourceVersions, status left as written) that controllers would act on.
+                "--disable-scheduler",
+                "--disable-controller-manager",
             ],
             stdin=subprocess.DEVNULL,
             stdout=out,

@@ -300,10 +300,7 @@ async fn statefulset_comes_up_in_order_on_local_volumes_and_rolls_above_the_part
     tokio::time::sleep(Duration::from_secs(2)).await;
     for (i, old) in before.iter().enumerate().take(2) {
         let pod = pods.get(&format!("web-{i}")).await?;
-        assert_eq!(
-            pod.metadata.uid, old.metadata.uid,
-            "web-{i} below the partition is untouched"
-        );
+        assert_eq!(pod.metadata.uid, old.metadata.uid, "web-{i} below the partition is untouched");
         assert_eq!(Some(revision_of(&pod)), status.current_revision);
     }
     assert_ne!(status.current_revision, status.update_revision);

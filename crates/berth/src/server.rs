@@ -158,7 +158,6 @@ impl ServerArgs {
         &self,
         api: SocketAddr,
     ) -> anyhow::Result<impl std::future::Future<Output = anyhow::Result<()>> + use<>> {
-        let client = loopback_client(api)?;
         let identity = self.identity();
         let mut tasks = tokio::task::JoinSet::new();
         if !self.disable_controller_manager && !self.is_disabled("controller-manager") {
@@ -169,14 +168,14 @@ impl ServerArgs {
                 identity: identity.clone(),
                 ..berth_controllers::Config::default()
             };
-            let client = client.clone();
+            let client = loopback_client(api, "kube-controller-manager")?;
             tasks.spawn(async move {
                 berth_controllers::run(client, config).await.context("the controller manager")
             });
         }
         if !self.disable_scheduler && !self.is_disabled("scheduler") {
             let config = berth_scheduler::Config { identity, ..berth_scheduler::Config::default() };
-            let client = client.clone();
+            let client = loopback_client(api, "kube-scheduler")?;
             tasks.spawn(async move {
                 berth_scheduler::run(client, config).await.context("the scheduler")
             });
@@ -184,7 +183,7 @@ impl ServerArgs {
         if self.sim_nodes > 0 {
             let config =
                 berth_sim::Config { count: self.sim_nodes, ..berth_sim::Config::default() };
-            let client = client.clone();
+            let client = loopback_client(api, "berth-sim")?;
             tasks.spawn(async move {
                 berth_sim::run(client, config).await.context("the simulated nodes")
             });
@@ -215,14 +214,20 @@ impl ServerArgs {
     }
 }
 
-/// A kube client for this process's own API server.
-pub fn loopback_client(api: SocketAddr) -> anyhow::Result<kube::Client> {
+/// A kube client for this process's own API server. `agent` is its User-Agent, which the API
+/// server records as the field manager of its writes (as Kubernetes' components do).
+pub fn loopback_client(api: SocketAddr, agent: &str) -> anyhow::Result<kube::Client> {
+    use axum::http::{HeaderValue, header::USER_AGENT};
     let host =
         if api.ip().is_unspecified() { "127.0.0.1".to_owned() } else { api.ip().to_string() };
     let host = if host.contains(':') { format!("[{host}]") } else { host };
     let url = format!("http://{host}:{}", api.port()).parse().context("the API server's URL")?;
-    kube::Client::try_from(kube::Config::new(url)).context("a client for the API server")
+    let mut config = kube::Config::new(url);
+    let agent = format!("{agent}/v{} (berth)", env!("CARGO_PKG_VERSION"));
+    config.headers.push((USER_AGENT, HeaderValue::from_str(&agent).context("the User-Agent")?));
+    kube::Client::try_from(config).context("a client for the API server")
 }
+
 /// Resolves once the stop flag is raised.
 async fn stopping(mut stop: tokio::sync::watch::Receiver<bool>) {
     let _ = stop.wait_for(|stopped| *stopped).await;

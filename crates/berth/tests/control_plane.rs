@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use berth_testkit::BerthServer;
-use common::{fails, json, ok, server, write};
+use common::{cluster_server as server, fails, json, ok, write};
 use serde_json::Value;
 
 /// A server with three simulated nodes and short node-loss timings.
@@ -436,4 +436,44 @@ fn bad_workloads_get_clear_errors_and_unfittable_pods_stay_pending() {
     let pod = json(&server, &["get", "pod", "huge"]);
     assert_eq!(pod["status"]["phase"], "Pending");
     assert!(pod["spec"]["nodeName"].is_null());
+}
+
+fn lease_holder(server: &BerthServer, name: &str) -> (String, i64) {
+    let lease = json(server, &["-n", "kube-system", "get", "lease", name]);
+    let holder = lease["spec"]["holderIdentity"].as_str().unwrap_or_default().to_owned();
+    (holder, lease["spec"]["leaseTransitions"].as_i64().unwrap_or(0))
+}
+
+#[test]
+fn one_of_two_servers_leads_and_the_other_takes_over_when_it_dies() {
+    let etcd = berth_testkit::EtcdCluster::start(1).expect("etcd");
+    let endpoint = etcd.endpoints();
+    let mut first = server(&["--datastore-endpoint", &endpoint]);
+    let (leader, _) = {
+        let mut holder = (String::new(), 0);
+        eventually(&first, "the first server leading", Duration::from_secs(30), || {
+            holder = lease_holder(&first, "kube-controller-manager");
+            !holder.0.is_empty()
+        });
+        holder
+    };
+    let second = server(&["--datastore-endpoint", &endpoint, "--sim-nodes", "2"]);
+    ok(&second, &["create", "deployment", "web", "--image=registry.local/web:1", "--replicas=3"]);
+    rollout_status(&second, "deployment/web");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(pods(&second, "app=web").len(), 3, "two controller managers acted at once");
+    for lease in ["kube-controller-manager", "kube-scheduler"] {
+        assert_eq!(lease_holder(&second, lease).0, leader, "{lease} held by the first server");
+    }
+
+    first.kill();
+    eventually(&second, "the second server taking both leases", Duration::from_secs(40), || {
+        ["kube-controller-manager", "kube-scheduler"].iter().all(|lease| {
+            let (holder, transitions) = lease_holder(&second, lease);
+            !holder.is_empty() && holder != leader && transitions >= 1
+        })
+    });
+    ok(&second, &["scale", "deployment/web", "--replicas=5"]);
+    rollout_status(&second, "deployment/web");
+    assert_eq!(pods(&second, "app=web").len(), 5);
 }

@@ -7,7 +7,16 @@ use std::process::Output;
 use berth_testkit::BerthServer;
 use serde_json::Value;
 
+/// The API server alone (no scheduler, no controllers), for tests of API semantics that
+/// controllers would otherwise act on (finalizers held, namespaces left terminating, …).
 pub fn server(extra: &[&str]) -> BerthServer {
+    let mut args = vec!["--disable-scheduler", "--disable-controller-manager"];
+    args.extend_from_slice(extra);
+    cluster_server(&args)
+}
+
+/// A whole control plane: API server, scheduler and controllers.
+pub fn cluster_server(extra: &[&str]) -> BerthServer {
     BerthServer::start(Path::new(env!("CARGO_BIN_EXE_berth")), extra).expect("start berth server")
 }
 
