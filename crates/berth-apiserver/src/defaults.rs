@@ -44,6 +44,9 @@ pub fn apply(def: &ResourceDef, object: &mut Value) {
             }
         }
         ("", "Service") => service_spec(child(map, "spec")),
+        ("scheduling.k8s.io", "PriorityClass") => {
+            map.entry("preemptionPolicy").or_insert_with(|| json!("PreemptLowerPriority"));
+        }
         ("", "ReplicationController") | ("apps", "ReplicaSet") => {
             let spec = child(map, "spec");
             spec.entry("replicas").or_insert_with(|| json!(1));

@@ -18,6 +18,7 @@ pub mod handlers;
 pub mod meta;
 pub mod objects;
 pub mod openapi;
+pub mod priority;
 pub mod protobuf;
 pub mod request;
 pub mod resources;
@@ -176,8 +177,8 @@ async fn openapi_document(State(state): State<ApiState>, Path(path): Path<String
 }
 
 /// Creates the namespaces every cluster has (`default`, `kube-system`, `kube-public`,
-/// `kube-node-lease`) when they are missing, and serves the custom resources of the stored
-/// CRDs.
+/// `kube-node-lease`) and the system PriorityClasses when they are missing, and serves the
+/// custom resources of the stored CRDs.
 pub async fn bootstrap(state: &ApiState) -> Result<(), ApiError> {
     state.crds.load(&state.objects).await?;
     let def = resources::find("", "v1", "namespaces").ok_or_else(ApiError::no_route)?;
@@ -198,5 +199,5 @@ pub async fn bootstrap(state: &ApiState) -> Result<(), ApiError> {
             Err(error) => return Err(error),
         }
     }
-    Ok(())
+    priority::bootstrap(&state.objects).await
 }

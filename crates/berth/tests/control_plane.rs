@@ -1,6 +1,7 @@
 //! Black-box: the scheduler and the controllers of a real `berth server`, on simulated nodes,
 //! driven by the real kubectl: rollouts, stateful sets, daemon sets, jobs, cron jobs, cascading
-//! deletes, cordon/drain, node loss, namespace deletion, and a restart mid-rollout.
+//! deletes, cordon/drain, node loss, namespace deletion, a restart mid-rollout, and preemption
+//! driven by PriorityClasses.
 
 // These tests drive processes, not an async runtime: blocking sleeps are what they need.
 #![allow(clippy::disallowed_methods)]
@@ -476,4 +477,72 @@ fn one_of_two_servers_leads_and_the_other_takes_over_when_it_dies() {
     ok(&second, &["scale", "deployment/web", "--replicas=5"]);
     rollout_status(&second, "deployment/web");
     assert_eq!(pods(&second, "app=web").len(), 5);
+}
+
+const PRIORITY_CLASSES: &str = "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: low}\nvalue: 100\n---\napiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\nvalue: 1000\n";
+const FILLER: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: filler}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: filler}}\n  template:\n    metadata: {labels: {app: filler}}\n    spec:\n      priorityClassName: low\n      containers: [{name: c, image: i, resources: {requests: {cpu: '30'}}}]\n";
+const VIP: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: vip}\nspec:\n  priorityClassName: high\n  containers: [{name: c, image: i, resources: {requests: {cpu: '20'}}}]\n";
+
+/// Filler pods: (name, node, phase), not being deleted.
+fn filler_pods(server: &BerthServer) -> Vec<(String, String, String)> {
+    items(server, &["get", "pods", "-l", "app=filler"])
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .map(|p| {
+            let field = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            (
+                field(&p["metadata"]["name"]),
+                field(&p["spec"]["nodeName"]),
+                field(&p["status"]["phase"]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_high_priority_pod_preempts_a_low_priority_one() {
+    let server = cluster();
+    ok(&server, &["apply", "-f", &write(&server, "classes.yaml", PRIORITY_CLASSES)]);
+    ok(&server, &["apply", "-f", &write(&server, "filler.yaml", FILLER)]);
+    eventually(&server, "3 filler pods Running", Duration::from_secs(60), || {
+        let pods = filler_pods(&server);
+        pods.len() == 3
+            && pods.iter().all(|(_, node, phase)| !node.is_empty() && phase == "Running")
+    });
+    let before: BTreeSet<String> =
+        filler_pods(&server).into_iter().map(|(name, ..)| name).collect();
+
+    ok(&server, &["apply", "-f", &write(&server, "vip.yaml", VIP)]);
+    eventually(&server, "vip Running on a node", Duration::from_secs(60), || {
+        let vip = json(&server, &["get", "pod", "vip"]);
+        vip["status"]["phase"] == "Running" && vip["spec"]["nodeName"].is_string()
+    });
+    eventually(
+        &server,
+        "one filler pod replaced by a Pending one",
+        Duration::from_secs(30),
+        || {
+            let now = filler_pods(&server);
+            let kept = now.iter().filter(|(name, ..)| before.contains(name)).count();
+            let pending: Vec<_> = now
+                .iter()
+                .filter(|(name, node, phase)| {
+                    !before.contains(name) && node.is_empty() && phase == "Pending"
+                })
+                .collect();
+            now.len() == 3 && kept == 2 && pending.len() == 1
+        },
+    );
+    let vip = json(&server, &["get", "pod", "vip"]);
+    assert_eq!(vip["spec"]["priority"], 1000, "{vip}");
+    assert_eq!(vip["spec"]["preemptionPolicy"], "PreemptLowerPriority", "{vip}");
+
+    let missing = VIP.replace("name: vip", "name: lost").replace("high", "nonexistent");
+    let error = fails(&server, &["apply", "-f", &write(&server, "lost.yaml", &missing)]);
+    assert!(
+        error.contains(
+            "pods \"lost\" is forbidden: no PriorityClass with name nonexistent was found"
+        ),
+        "{error}"
+    );
 }

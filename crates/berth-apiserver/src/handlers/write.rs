@@ -90,6 +90,7 @@ pub(crate) async fn create(ctx: &Ctx, mut object: Value) -> Result<Response, Api
     defaults::apply(def, &mut object);
     if def.group.is_empty() && def.kind == "Pod" {
         defaults::default_tolerations(&mut object, ctx.state.config.default_toleration_seconds);
+        crate::priority::admit(&ctx.state, &mut object, &name).await?;
     }
     defaults::validate(def, &object, None)
         .map_err(|causes| ApiError::invalid(def, def.kind, &name, causes))?;
