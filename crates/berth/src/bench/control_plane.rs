@@ -12,6 +12,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use http_body_util::BodyExt;
 use hyper::Method;
 use serde_json::{Value, json};
 
@@ -101,29 +102,33 @@ impl ControlPlaneBench {
         )
         .await?;
         let ready = started.elapsed();
+        // A watch from resourceVersion 0 (every pod, then every change) tells when each pod
+        // is first seen bound, without LISTs that would scan tens of thousands of pods on the
+        // server being measured. Lines are scanned for the two fields that matter.
         let mut client = Client::connect(&server.address).await?;
-        let pods_path = "/api/v1/namespaces/bench/pods?limit=1&fieldSelector=spec.nodeName";
+        let mut body =
+            client.stream("/api/v1/namespaces/bench/pods?watch=1&resourceVersion=0").await?;
+        let mut bound = std::collections::HashSet::with_capacity(pods);
         let mut first_bind = None;
-        loop {
-            let now = started.elapsed();
-            if first_bind.is_none() && count(&mut client, &format!("{pods_path}%21%3D")).await? > 0
-            {
-                first_bind = Some(now);
+        let mut buffer: Vec<u8> = Vec::new();
+        while bound.len() < pods {
+            if started.elapsed() > Duration::from_secs(600) {
+                bail!("{} of {pods} pods bound after 10 minutes", bound.len());
             }
-            if first_bind.is_some() && count(&mut client, &format!("{pods_path}%3D")).await? == 0 {
-                let all_bound = started.elapsed();
-                drop(server);
-                return Ok(SchedulerCase {
-                    pods,
-                    first_bind: first_bind.unwrap_or(ready),
-                    all_bound,
-                });
+            let Some(frame) = body.frame().await else { bail!("the pod watch ended") };
+            let Ok(data) = frame?.into_data() else { continue };
+            buffer.extend_from_slice(&data);
+            while let Some(end) = buffer.iter().position(|&b| b == b'\n') {
+                let line: Vec<u8> = buffer.drain(..=end).collect();
+                if let Some(name) = bound_pod(&line) {
+                    first_bind.get_or_insert_with(|| started.elapsed());
+                    bound.insert(name);
+                }
             }
-            if now > Duration::from_secs(600) {
-                bail!("pods still unbound after 10 minutes");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
+        let all_bound = started.elapsed();
+        drop(server);
+        Ok(SchedulerCase { pods, first_bind: first_bind.unwrap_or(ready), all_bound })
     }
 
     async fn rollout_case(&self) -> anyhow::Result<Duration> {
@@ -177,11 +182,33 @@ impl SchedulerCase {
     }
 }
 
-/// Items in (the first page of) a LIST.
-async fn count(client: &mut Client, path: &str) -> anyhow::Result<usize> {
-    let body = client.expect(Method::GET, path, None, 200).await?;
-    let list: Value = serde_json::from_slice(&body)?;
-    Ok(list["items"].as_array().map_or(0, Vec::len))
+/// The name of the pod in a watch event line, if the pod is bound to a node.
+fn bound_pod(line: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Event {
+        object: Pod,
+    }
+    #[derive(serde::Deserialize)]
+    struct Pod {
+        metadata: Meta,
+        #[serde(default)]
+        spec: Spec,
+    }
+    #[derive(serde::Deserialize)]
+    struct Meta {
+        name: String,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct Spec {
+        #[serde(rename = "nodeName")]
+        node_name: Option<String>,
+    }
+    let marker = b"\"nodeName\"";
+    if !line.windows(marker.len()).any(|w| w == marker) {
+        return None;
+    }
+    let event: Event = serde_json::from_slice(line).ok()?;
+    event.object.spec.node_name.is_some().then_some(event.object.metadata.name)
 }
 
 /// Waits until `want` nodes are registered and Ready.
