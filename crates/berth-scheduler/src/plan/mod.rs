@@ -12,7 +12,6 @@
 pub mod filter;
 pub mod model;
 pub mod preempt;
-pub mod quantity;
 pub mod resources;
 pub mod score;
 pub mod selector;

@@ -12,10 +12,10 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector as ApiSelector;
 
-pub use super::quantity::{parse_bytes, parse_cpu_millis};
 use super::resources::{PodRequests, add_scalars, node_allocatable, pod_requests};
 pub use super::resources::{Resources, Scalars};
 use super::selector::{LabelSelector, NodeTerm};
+pub use berth_api::quantity::{parse_bytes, parse_cpu_millis};
 
 /// A taint's effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

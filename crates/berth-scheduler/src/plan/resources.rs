@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
-use super::quantity::{parse_bytes, parse_cpu_millis};
+use berth_api::quantity::{parse_bytes, parse_cpu_millis};
 
 /// Requests (or allocatable) of the resources every node has.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use berth_api::quantity::parse_bytes;
 use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::storage::v1::StorageClass;
 
@@ -146,7 +147,7 @@ pub fn plan(world: &World<'_>) -> Vec<Step> {
             .copied()
             .filter(|v| !taken.contains(name_of(v)))
             .filter(|v| matches(v, claim, &class, node.map(|n| n.copied())))
-            .min_by(|a, b| storage(capacity(a)).total_cmp(&storage(capacity(b))));
+            .min_by(|a, b| storage(capacity(a)).cmp(&storage(capacity(b))));
         if let Some(v) = best {
             taken.insert(name_of(v));
             steps.push(Step::Bind { claim: key, volume: name_of(v).to_owned() });
@@ -241,29 +242,8 @@ pub fn matches(
 }
 
 /// Bytes of a quantity (`10Gi`, `500M`, `1e3`); 0 when absent or unreadable.
-pub fn storage(quantity: Option<&str>) -> f64 {
-    let Some(q) = quantity.map(str::trim) else { return 0.0 };
-    let split =
-        q.find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E').unwrap_or(q.len());
-    let (number, suffix) = q.split_at(split);
-    let factor = match suffix {
-        "" => 1.0,
-        "m" => 1e-3,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        "Ki" => 1024.0,
-        "Mi" => 1024f64.powi(2),
-        "Gi" => 1024f64.powi(3),
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        "Ei" => 1024f64.powi(6),
-        _ => return 0.0,
-    };
-    number.parse::<f64>().map_or(0.0, |n| n * factor)
+fn storage(quantity: Option<&str>) -> i64 {
+    quantity.map_or(0, parse_bytes)
 }
 
 fn capacity(volume: &PersistentVolume) -> Option<&str> {

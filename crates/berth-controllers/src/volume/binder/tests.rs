@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim};
 use k8s_openapi::api::storage::v1::StorageClass;
 use serde_json::{Value, json};
 
-use super::plan::{DEFAULT_CLASS, SELECTED_NODE, Step, World, matches, plan, storage};
+use super::plan::{DEFAULT_CLASS, SELECTED_NODE, Step, World, matches, plan};
 
 fn volume(name: &str, extra: Value) -> PersistentVolume {
     let mut value = json!({
@@ -148,21 +148,6 @@ fn volume_matching() {
     ];
     for (name, v, c, node, want) in cases {
         assert_eq!(matches(&v, &c, "manual", node), want, "{name}");
-    }
-}
-
-#[test]
-fn quantities() {
-    let cases = [
-        ("1Gi", 1073741824.0),
-        ("500M", 5e8),
-        ("1e3", 1000.0),
-        ("2", 2.0),
-        ("100m", 0.1),
-        ("x", 0.0),
-    ];
-    for (q, want) in cases {
-        assert_eq!(storage(Some(q)), want, "{q}");
     }
 }
 

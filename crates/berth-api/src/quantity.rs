@@ -1,5 +1,6 @@
 //! Kubernetes quantities ("250m", "1.5", "512Mi", "2G", "1e3") as integers: CPU in millicores,
-//! everything else in whole units, both rounded up as the API does.
+//! everything else in whole units, both rounded up as the API does. The scheduler counts
+//! requests with it and the volume binder compares capacities.
 
 /// Splits "512Mi" into (512.0, 1024^2). Unknown suffixes give a multiplier of 0.
 fn split(text: &str) -> (f64, f64) {
@@ -68,6 +69,11 @@ mod tests {
         assert_eq!(parse_bytes("512Mi"), 512 * 1024 * 1024);
         assert_eq!(parse_bytes("1Gi"), 1 << 30);
         assert_eq!(parse_bytes("4G"), 4_000_000_000);
+        assert_eq!(parse_bytes("500M"), 500_000_000);
+        assert_eq!(parse_bytes(" 2Ei "), 2 * 1024i64.pow(6));
+        assert_eq!(parse_bytes("3E"), 3_000_000_000_000_000_000);
+        assert_eq!(parse_bytes("100m"), 1, "a fraction of a byte rounds up");
         assert_eq!(parse_bytes("bogus"), 0);
+        assert_eq!(parse_bytes("5Xi"), 0);
     }
 }
