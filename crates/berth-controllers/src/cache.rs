@@ -6,17 +6,20 @@
 //! the objects it reconciles ([`owner`] for children) and merges them into its queue. Because
 //! the trigger and the cache are the same watch, a reconcile never sees a cache older than the
 //! event that started it. Watch errors are logged and retried with kube's default backoff.
+//! [`reconcile_queue`] then runs the reconciler over that queue.
 
+use std::convert::Infallible;
 use std::fmt::Debug;
 use std::hash::Hash;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::stream::BoxStream;
-use futures_util::{FutureExt, StreamExt, TryStreamExt};
+use futures_util::{FutureExt, Stream, StreamExt, TryStreamExt};
 use k8s_openapi::serde::de::DeserializeOwned;
 use kube::Resource;
 use kube::api::Api;
-use kube::runtime::controller::Action;
+use kube::runtime::controller::{self, Action, applier};
 use kube::runtime::reflector::{self, ObjectRef, Store};
 use kube::runtime::{WatchStreamExt, watcher};
 
@@ -146,4 +149,37 @@ pub fn retry(error: &Error) -> Action {
     } else {
         Action::requeue(Duration::from_secs(10))
     }
+}
+
+/// Runs `reconcile` on each object of `objects` that `queue` names (a `None` names nothing)
+/// until the queue ends. A failed reconcile is logged and retried after [`retry`]; objects
+/// queued again while one runs are reconciled once more after it.
+pub async fn reconcile_queue<K, S, F, Fut>(
+    controller: &'static str,
+    objects: Store<K>,
+    queue: impl Stream<Item = Option<ObjectRef<K>>> + Send + 'static,
+    state: Arc<S>,
+    mut reconcile: F,
+) -> Result<(), Error>
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + Send + Sync + 'static,
+    F: FnMut(Arc<K>, Arc<S>) -> Fut,
+    Fut: Future<Output = Result<Action, Error>> + Send + 'static,
+{
+    let queue = queue.filter_map(|key| std::future::ready(key.map(Ok::<_, Infallible>))).boxed();
+    applier(
+        |object, state| Box::pin(reconcile(object, state)),
+        |_, error, _| retry(error),
+        state,
+        objects,
+        queue,
+        controller::Config::default(),
+    )
+    .for_each(|result| async move {
+        if let Err(error) = result {
+            tracing::warn!(%error, controller, "reconcile failed");
+        }
+    })
+    .await;
+    Err(Error::Stopped(controller))
 }

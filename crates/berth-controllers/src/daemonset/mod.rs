@@ -22,7 +22,7 @@ use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet, DaemonSetStatus}
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
-use kube::runtime::controller::{Action, applier};
+use kube::runtime::controller::Action;
 use kube::runtime::reflector::{ObjectRef, Store};
 
 use crate::controller_revision::{self, HASH_LABEL, Owner};
@@ -68,8 +68,7 @@ pub async fn run(ctx: Arc<Context>) -> Result<(), Error> {
         every_set.boxed(),
         pod_events.map(|p| cache::owner::<DaemonSet, _>(&p)).boxed(),
         revision_events.map(|r| cache::owner::<DaemonSet, _>(&r)).boxed(),
-    ])
-    .filter_map(|r| std::future::ready(r.map(Ok::<_, std::convert::Infallible>)));
+    ]);
     let state = Arc::new(State {
         ctx,
         nodes: node_store,
@@ -77,21 +76,7 @@ pub async fn run(ctx: Arc<Context>) -> Result<(), Error> {
         revisions,
         pending: Mutex::default(),
     });
-    applier(
-        |set, state| Box::pin(reconcile(set, state)),
-        |_, error, _| cache::retry(error),
-        state,
-        sets,
-        queue,
-        kube::runtime::controller::Config::default(),
-    )
-    .for_each(|result| async move {
-        if let Err(error) = result {
-            tracing::warn!(%error, "daemonset reconcile failed");
-        }
-    })
-    .await;
-    Err(Error::Stopped("daemonset"))
+    cache::reconcile_queue("daemonset", sets, queue, state, reconcile).await
 }
 
 async fn reconcile(set: Arc<DaemonSet>, state: Arc<State>) -> Result<Action, Error> {

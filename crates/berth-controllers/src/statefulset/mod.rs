@@ -21,7 +21,7 @@ use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
-use kube::runtime::controller::{Action, applier};
+use kube::runtime::controller::Action;
 use kube::runtime::reflector::{ObjectRef, Store};
 
 use crate::controller_revision::{self, HASH_LABEL, Owner};
@@ -47,24 +47,9 @@ pub async fn run(ctx: Arc<Context>) -> Result<(), Error> {
         pod_events.map(|p| cache::owner::<StatefulSet, _>(&p)).boxed(),
         claim_events.map(|_| None).boxed(),
         revision_events.map(|r| cache::owner::<StatefulSet, _>(&r)).boxed(),
-    ])
-    .filter_map(|r| std::future::ready(r.map(Ok::<_, std::convert::Infallible>)));
+    ]);
     let state = Arc::new(State { ctx, pods: pod_store, claims, revisions });
-    applier(
-        |set, state| Box::pin(reconcile(set, state)),
-        |_, error, _| cache::retry(error),
-        state,
-        sets,
-        queue,
-        kube::runtime::controller::Config::default(),
-    )
-    .for_each(|result| async move {
-        if let Err(error) = result {
-            tracing::warn!(%error, "statefulset reconcile failed");
-        }
-    })
-    .await;
-    Err(Error::Stopped("statefulset"))
+    cache::reconcile_queue("statefulset", sets, queue, state, reconcile).await
 }
 
 async fn reconcile(set: Arc<StatefulSet>, state: Arc<State>) -> Result<Action, Error> {
