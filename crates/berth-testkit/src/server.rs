@@ -77,6 +77,11 @@ impl BerthServer {
         Ok(())
     }
 
+    /// The server process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn kubeconfig(&self) -> &Path {
         &self.kubeconfig
     }

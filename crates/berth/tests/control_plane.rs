@@ -546,3 +546,36 @@ fn a_high_priority_pod_preempts_a_low_priority_one() {
         "{error}"
     );
 }
+
+/// CPU seconds (user + system) the process has used so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which ends with ')'): utime and stime are the 12th and 13th.
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("").split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+#[test]
+fn a_workload_whose_pods_cannot_be_created_reports_it_without_spinning() {
+    let server = cluster();
+    // The API accepts the Deployment, but refuses each of its pods (no such PriorityClass).
+    let broken = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: broken}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: broken}}\n  template:\n    metadata: {labels: {app: broken}}\n    spec:\n      priorityClassName: no-such-class\n      containers: [{name: c, image: registry.local/c:1}]\n";
+    ok(&server, &["apply", "-f", &write(&server, "broken.yaml", broken)]);
+    eventually(&server, "the replica set reporting FailedCreate", Duration::from_secs(30), || {
+        items(&server, &["get", "rs", "-l", "app=broken"]).iter().any(|rs| {
+            rs["status"]["conditions"].as_array().is_some_and(|c| {
+                c.iter().any(|c| c["type"] == "ReplicaFailure" && c["reason"] == "FailedCreate")
+            })
+        })
+    });
+    let pid = server.pid().expect("server running");
+    let before = cpu_seconds(pid);
+    std::thread::sleep(Duration::from_secs(10));
+    let used = cpu_seconds(pid) - before;
+    // Three idle simulated nodes and the retries with backoff cost a fraction of a core; a hot
+    // loop would cost most of one.
+    assert!(used < 2.0, "the server used {used:.2} CPU seconds in 10 s with one broken workload");
+    assert!(pods(&server, "app=broken").is_empty());
+}
