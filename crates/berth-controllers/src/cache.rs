@@ -41,6 +41,17 @@ where
     (store, stream)
 }
 
+/// [`watch`] for a `kube::runtime::Controller`: the changed objects as the trigger stream its
+/// `owns_stream` and `watches_stream` take (watch errors are already logged and retried).
+pub fn watch_trigger<K>(api: Api<K>) -> (Store<K>, BoxStream<'static, Result<K, watcher::Error>>)
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Default + Eq + Hash + Clone + Send + Sync,
+{
+    let (store, changed) = watch(api);
+    (store, changed.map(Ok).boxed())
+}
+
 /// The key of the object's controller, when that is a `P`.
 pub fn owner<P, K>(object: &K) -> Option<ObjectRef<P>>
 where

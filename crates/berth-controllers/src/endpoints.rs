@@ -19,12 +19,12 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::api::{DeleteParams, PostParams};
+use kube::runtime::Controller;
 use kube::runtime::controller::Action;
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{Controller, WatchStreamExt, watcher};
+use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Api, ResourceExt};
 
-use crate::{Context, Error};
+use crate::{Context, Error, cache};
 
 const MANAGED_BY: &str = "endpoints.kubernetes.io/managed-by";
 
@@ -154,38 +154,15 @@ struct State {
 
 pub async fn run(ctx: Arc<Context>) -> Result<(), Error> {
     let client = ctx.client.clone();
-    let (pods, writer) = reflector::store();
-    let pod_events =
-        reflector::reflector(writer, watcher(Api::<Pod>::all(client.clone()), Default::default()))
-            .default_backoff()
-            .touched_objects();
-    let (endpoints, ep_writer) = reflector::store();
-    let ep_events = reflector::reflector(
-        ep_writer,
-        watcher(Api::<Endpoints>::all(client.clone()), Default::default()),
-    )
-    .default_backoff()
-    .touched_objects();
+    let (pods, pod_events) = cache::watch_trigger(Api::<Pod>::all(client.clone()));
+    let (endpoints, ep_events) = cache::watch_trigger(Api::<Endpoints>::all(client.clone()));
     let controller = Controller::new(Api::<Service>::all(client), Default::default());
     let services = controller.store();
     let by_pod = services.clone();
     let state = Arc::new(State { ctx, pods, endpoints });
     let sweep = sweep(state.clone(), services);
     let controller = controller
-        .watches_stream(pod_events, move |pod: Pod| {
-            let labels = pod.metadata.labels.clone().unwrap_or_default();
-            by_pod
-                .state()
-                .into_iter()
-                .filter(|s| s.namespace() == pod.namespace())
-                .filter(|s| {
-                    let selector =
-                        s.spec.as_ref().and_then(|spec| spec.selector.clone()).unwrap_or_default();
-                    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-                })
-                .map(|s| ObjectRef::from_obj(&*s))
-                .collect::<Vec<_>>()
-        })
+        .watches_stream(pod_events, move |pod: Pod| services_selecting(&by_pod, &pod))
         .watches_stream(ep_events, |ep: Endpoints| {
             Some(ObjectRef::new(&ep.name_any()).within(&ep.namespace().unwrap_or_default()))
         })
@@ -196,6 +173,23 @@ pub async fn run(ctx: Arc<Context>) -> Result<(), Error> {
         () = sweep => {}
     }
     Err(Error::Stopped("endpoints"))
+}
+
+/// The services whose selector selects the pod (a service without a selector selects nothing).
+pub fn services_selecting(services: &Store<Service>, pod: &Pod) -> Vec<ObjectRef<Service>> {
+    let labels = pod.metadata.labels.clone().unwrap_or_default();
+    services
+        .state()
+        .into_iter()
+        .filter(|s| s.namespace() == pod.namespace())
+        .filter(|s| {
+            let selector = s.spec.as_ref().and_then(|spec| spec.selector.as_ref());
+            selector.is_some_and(|selector| {
+                !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+            })
+        })
+        .map(|s| ObjectRef::from_obj(&*s))
+        .collect()
 }
 
 fn error_policy(_s: Arc<Service>, error: &Error, _state: Arc<State>) -> Action {

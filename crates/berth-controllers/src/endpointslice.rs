@@ -15,13 +15,13 @@ use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointConditions, EndpointPort, EndpointSlice};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{DeleteParams, PostParams};
+use kube::runtime::Controller;
 use kube::runtime::controller::Action;
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{Controller, WatchStreamExt, watcher};
+use kube::runtime::reflector::Store;
 use kube::{Api, ResourceExt};
 
-use crate::endpoints::{Backend, PortKey, backends};
-use crate::{Context, Error};
+use crate::endpoints::{Backend, PortKey, backends, services_selecting};
+use crate::{Context, Error, cache};
 
 pub const SERVICE_NAME: &str = "kubernetes.io/service-name";
 pub const MANAGED_BY: &str = "endpointslice.kubernetes.io/managed-by";
@@ -75,37 +75,14 @@ struct State {
 
 pub async fn run(ctx: Arc<Context>) -> Result<(), Error> {
     let client = ctx.client.clone();
-    let (pods, writer) = reflector::store();
-    let pod_events =
-        reflector::reflector(writer, watcher(Api::<Pod>::all(client.clone()), Default::default()))
-            .default_backoff()
-            .touched_objects();
-    let (slices, slice_writer) = reflector::store();
-    let slice_events = reflector::reflector(
-        slice_writer,
-        watcher(Api::<EndpointSlice>::all(client.clone()), Default::default()),
-    )
-    .default_backoff()
-    .touched_objects();
+    let (pods, pod_events) = cache::watch_trigger(Api::<Pod>::all(client.clone()));
+    let (slices, slice_events) = cache::watch_trigger(Api::<EndpointSlice>::all(client.clone()));
     let controller = Controller::new(Api::<Service>::all(client), Default::default());
     let services = controller.store();
     let state = Arc::new(State { ctx, pods, slices });
     controller
         .owns_stream(slice_events)
-        .watches_stream(pod_events, move |pod: Pod| {
-            let labels = pod.metadata.labels.clone().unwrap_or_default();
-            services
-                .state()
-                .into_iter()
-                .filter(|s| s.namespace() == pod.namespace())
-                .filter(|s| {
-                    let selector =
-                        s.spec.as_ref().and_then(|spec| spec.selector.clone()).unwrap_or_default();
-                    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
-                })
-                .map(|s| ObjectRef::from_obj(&*s))
-                .collect::<Vec<_>>()
-        })
+        .watches_stream(pod_events, move |pod: Pod| services_selecting(&services, &pod))
         .run(reconcile, error_policy, state)
         .for_each(|_| async {})
         .await;

@@ -18,12 +18,12 @@ use k8s_openapi::api::core::v1::ObjectReference;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use k8s_openapi::jiff::Timestamp;
 use kube::api::{DeleteParams, PostParams, PropagationPolicy};
+use kube::runtime::Controller;
 use kube::runtime::controller::Action;
-use kube::runtime::reflector::{self, Store};
-use kube::runtime::{Controller, WatchStreamExt, watcher};
+use kube::runtime::reflector::Store;
 use kube::{Api, Resource, ResourceExt};
 
-use crate::{Context, Error};
+use crate::{Context, Error, cache};
 
 struct State {
     ctx: Arc<Context>,
@@ -32,11 +32,7 @@ struct State {
 
 pub async fn run(ctx: Arc<Context>) -> Result<(), Error> {
     let client = ctx.client.clone();
-    let (jobs, writer) = reflector::store();
-    let job_events =
-        reflector::reflector(writer, watcher(Api::<Job>::all(client.clone()), Default::default()))
-            .default_backoff()
-            .touched_objects();
+    let (jobs, job_events) = cache::watch_trigger(Api::<Job>::all(client.clone()));
     let state = Arc::new(State { ctx, jobs });
     Controller::new(Api::<CronJob>::all(client), Default::default())
         .owns_stream(job_events)

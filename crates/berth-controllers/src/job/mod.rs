@@ -20,12 +20,12 @@ use futures_util::StreamExt;
 use k8s_openapi::api::batch::v1::{Job, JobCondition};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
+use kube::runtime::Controller;
 use kube::runtime::controller::Action;
-use kube::runtime::reflector::{self, Store};
-use kube::runtime::{Controller, WatchStreamExt, watcher};
+use kube::runtime::reflector::Store;
 use kube::{Api, ResourceExt};
 
-use crate::{Context, Error};
+use crate::{Context, Error, cache};
 
 pub(crate) const TRACKING: &str = "batch.kubernetes.io/job-tracking";
 pub(crate) const INDEX: &str = "batch.kubernetes.io/job-completion-index";
@@ -43,11 +43,7 @@ struct State {
 
 pub async fn run(ctx: Arc<Context>) -> Result<(), Error> {
     let client = ctx.client.clone();
-    let (pods, writer) = reflector::store();
-    let pod_events =
-        reflector::reflector(writer, watcher(Api::<Pod>::all(client.clone()), Default::default()))
-            .default_backoff()
-            .touched_objects();
+    let (pods, pod_events) = cache::watch_trigger(Api::<Pod>::all(client.clone()));
     let state = Arc::new(State { ctx, pods, pending: Mutex::new(HashMap::new()) });
     Controller::new(Api::<Job>::all(client), Default::default())
         .owns_stream(pod_events)
