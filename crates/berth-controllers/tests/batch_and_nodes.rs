@@ -4,13 +4,10 @@
 //! in-process with `Leadership::always` and short timings, and plays the kubelet itself by
 //! patching pod status.
 
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use berth_controllers::{Config, Context, Leadership, registry};
-use berth_testkit::BerthServer;
+use berth_controllers::Config;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::Lease;
 use k8s_openapi::api::core::v1::{
@@ -22,50 +19,8 @@ use k8s_openapi::serde::de::DeserializeOwned;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 
-fn binary() -> PathBuf {
-    std::env::var_os("BERTH_BIN").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/berth")
-    })
-}
-
-/// A server without its own control plane, with `enabled` controllers running in-process.
-async fn cluster(enabled: &[&str], config: Config) -> anyhow::Result<(BerthServer, kube::Client)> {
-    let binary = binary();
-    anyhow::ensure!(binary.exists(), "{} is missing: run `cargo build -p berth`", binary.display());
-    let server =
-        BerthServer::start(&binary, &["--disable-controller-manager", "--disable-scheduler"])?;
-    let client = kube::Client::try_from(kube::Config::new(server.url()?.parse()?))?;
-    let disabled = registry::CONTROLLERS
-        .iter()
-        .map(|(name, _)| name.to_string())
-        .filter(|name| !enabled.contains(&name.as_str()))
-        .collect();
-    let ctx = Arc::new(Context {
-        client: client.clone(),
-        leadership: Leadership::always("test"),
-        config: Config { disabled, ..config },
-    });
-    tokio::spawn(registry::run_all(ctx));
-    Ok((server, client))
-}
-
-/// Polls `check` every 100 ms until it returns `Some`, for up to `seconds`.
-async fn eventually<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> anyhow::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
-    loop {
-        if let Some(value) = check().await? {
-            return Ok(value);
-        }
-        if tokio::time::Instant::now() > deadline {
-            bail!("timed out waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+mod common;
+use common::{cluster, eventually, set_pod};
 
 async fn create<K>(api: &Api<K>, object: Value) -> anyhow::Result<K>
 where
@@ -74,27 +29,14 @@ where
     Ok(api.create(&PostParams::default(), &serde_json::from_value(object)?).await?)
 }
 
-/// The kubelet's part: a pod's phase, IP and Ready condition.
-async fn set_pod(
-    pods: &Api<Pod>,
-    name: &str,
-    phase: &str,
-    ip: &str,
-    ready: bool,
-) -> anyhow::Result<()> {
-    let status = json!({"status": {"phase": phase, "podIP": ip, "conditions": [
-        {"type": "Ready", "status": if ready { "True" } else { "False" }, "lastTransitionTime": Timestamp::now().to_string()}]}});
-    pods.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)).await?;
-    Ok(())
-}
-
 fn pod_template() -> Value {
     json!({"spec": {"restartPolicy": "Never", "containers": [{"name": "c", "image": "busybox:1.36"}]}})
 }
 
 #[tokio::test]
 async fn a_job_with_three_completions_and_parallelism_two_completes() -> anyhow::Result<()> {
-    let (_server, client) = cluster(&["job"], Config::default()).await?;
+    let cluster = cluster(&["job"], Config::default()).await?;
+    let client = cluster.client.clone();
     let job = create(&Api::<Job>::namespaced(client.clone(), "default"), json!({"apiVersion": "batch/v1", "kind": "Job",
         "metadata": {"name": "pi"}, "spec": {"completions": 3, "parallelism": 2, "template": pod_template()}})).await?;
     let uid = job.metadata.uid.clone().context("uid")?;
@@ -129,7 +71,7 @@ async fn a_job_with_three_completions_and_parallelism_two_completes() -> anyhow:
                 Some("pi")
             );
             let name = pod.metadata.name.clone().context("name")?;
-            set_pod(&pods, &name, "Succeeded", "10.1.0.1", false).await?;
+            set_pod(&pods, &name, "Succeeded", Some("10.1.0.1"), false).await?;
             finished += 1;
             // Counted pods lose their finalizer, so deleting them loses nothing.
             eventually(20, "finalizer removed", || async {
@@ -163,7 +105,8 @@ async fn a_job_with_three_completions_and_parallelism_two_completes() -> anyhow:
 
 #[tokio::test]
 async fn a_cronjob_fires_every_minute_and_bad_schedules_are_refused() -> anyhow::Result<()> {
-    let (_server, client) = cluster(&["cronjob"], Config::default()).await?;
+    let cluster = cluster(&["cronjob"], Config::default()).await?;
+    let client = cluster.client.clone();
     let cronjobs: Api<CronJob> = Api::namespaced(client.clone(), "default");
     let bad: CronJob = serde_json::from_value(json!({"apiVersion": "batch/v1", "kind": "CronJob",
         "metadata": {"name": "bad"}, "spec": {"schedule": "61 * * * *", "jobTemplate": {"spec": {"template": pod_template()}}}}))?;
@@ -218,7 +161,8 @@ async fn a_cronjob_fires_every_minute_and_bad_schedules_are_refused() -> anyhow:
 
 #[tokio::test]
 async fn endpoints_follow_pod_readiness() -> anyhow::Result<()> {
-    let (_server, client) = cluster(&["endpoints", "endpointslice"], Config::default()).await?;
+    let cluster = cluster(&["endpoints", "endpointslice"], Config::default()).await?;
+    let client = cluster.client.clone();
     let service = create(
         &Api::<Service>::namespaced(client.clone(), "default"),
         json!({"apiVersion": "v1", "kind": "Service",
@@ -232,8 +176,8 @@ async fn endpoints_follow_pod_readiness() -> anyhow::Result<()> {
             "metadata": {"name": name, "labels": {"app": "web"}}, "spec": {"nodeName": "n1",
             "containers": [{"name": "c", "image": "nginx:1.27", "ports": [{"name": "http", "containerPort": port}]}]}})).await?;
     }
-    set_pod(&pods, "web-a", "Running", "10.1.0.1", true).await?;
-    set_pod(&pods, "web-b", "Running", "10.1.0.2", false).await?;
+    set_pod(&pods, "web-a", "Running", Some("10.1.0.1"), true).await?;
+    set_pod(&pods, "web-b", "Running", Some("10.1.0.2"), false).await?;
     let endpoints: Api<Endpoints> = Api::namespaced(client.clone(), "default");
     let summary = |ep: &Endpoints| {
         let mut ready = Vec::new();
@@ -252,7 +196,7 @@ async fn endpoints_follow_pod_readiness() -> anyhow::Result<()> {
             .then_some(()))
     })
     .await?;
-    set_pod(&pods, "web-b", "Running", "10.1.0.2", true).await?;
+    set_pod(&pods, "web-b", "Running", Some("10.1.0.2"), true).await?;
     eventually(20, "both ready", || async {
         let ep = endpoints.get("web").await?;
         Ok((summary(&ep).0.len() == 2).then_some(()))
@@ -299,7 +243,8 @@ async fn endpoints_follow_pod_readiness() -> anyhow::Result<()> {
 #[tokio::test]
 async fn deleting_a_namespace_removes_its_contents_then_itself_and_new_ones_get_a_service_account()
 -> anyhow::Result<()> {
-    let (_server, client) = cluster(&["namespace", "serviceaccount"], Config::default()).await?;
+    let cluster = cluster(&["namespace", "serviceaccount"], Config::default()).await?;
+    let client = cluster.client.clone();
     create(
         &Api::<Namespace>::all(client.clone()),
         json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "doomed"}}),
@@ -344,7 +289,8 @@ async fn a_node_with_a_stale_lease_is_tainted_and_its_pods_evicted() -> anyhow::
         node_monitor_period: Duration::from_millis(200),
         ..Config::default()
     };
-    let (_server, client) = cluster(&["nodelifecycle"], config).await?;
+    let cluster = cluster(&["nodelifecycle"], config).await?;
+    let client = cluster.client.clone();
     create(
         &Api::<Node>::all(client.clone()),
         json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"},
@@ -364,7 +310,7 @@ async fn a_node_with_a_stale_lease_is_tainted_and_its_pods_evicted() -> anyhow::
         "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "busybox:1.36"}]}}),
     )
     .await?;
-    set_pod(&pods, "patient", "Running", "10.1.0.9", true).await?;
+    set_pod(&pods, "patient", "Running", Some("10.1.0.9"), true).await?;
     let nodes: Api<Node> = Api::all(client.clone());
     let ready_of = |node: &Node| {
         node.status

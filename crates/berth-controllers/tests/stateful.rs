@@ -7,55 +7,21 @@
 //! claims are Bound, as a kubelet waits for its volumes), and removes pods being deleted.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
-use berth_controllers::{Config, Context, Leadership, registry};
-use berth_testkit::BerthServer;
+use anyhow::Context as _;
+use berth_controllers::Config;
 use k8s_openapi::api::apps::v1::{DaemonSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
+mod common;
+use common::{cluster, eventually, set_pod};
+
 const MINE: &[&str] =
     &["statefulset", "daemonset", "persistentvolume-binder", "local-path-provisioner"];
-
-fn binary() -> PathBuf {
-    std::env::var_os("BERTH_BIN").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/berth")
-    })
-}
-
-/// A server without its own controllers, and a client for it.
-async fn cluster(enabled: &[&str]) -> anyhow::Result<(BerthServer, kube::Client)> {
-    let binary = binary();
-    anyhow::ensure!(binary.exists(), "{} is missing: run `cargo build -p berth`", binary.display());
-    let help = std::process::Command::new(&binary).args(["server", "--help"]).output()?;
-    let help = String::from_utf8_lossy(&help.stdout);
-    let mut extra = Vec::new();
-    for flag in ["--disable-controller-manager", "--disable-scheduler"] {
-        if help.contains(flag) {
-            extra.push(flag);
-        }
-    }
-    let server = BerthServer::start(&binary, &extra)?;
-    let config = kube::Config::new(server.url()?.parse()?);
-    let client = kube::Client::try_from(config)?;
-    let disabled = registry::CONTROLLERS
-        .iter()
-        .map(|(name, _)| name.to_string())
-        .filter(|name| !enabled.contains(&name.as_str()))
-        .collect();
-    let ctx = Arc::new(Context {
-        client: client.clone(),
-        leadership: Leadership::always("test"),
-        config: Config { disabled, ..Config::default() },
-    });
-    tokio::spawn(registry::run_all(ctx));
-    Ok((server, client))
-}
 
 async fn add_node(client: &kube::Client, name: &str) -> anyhow::Result<()> {
     let nodes: Api<Node> = Api::all(client.clone());
@@ -152,10 +118,7 @@ async fn step(
             v.persistent_volume_claim.as_ref().is_none_or(|c| bound.contains_key(&c.claim_name))
         });
         if !running && *polls >= 2 && volumes_ready {
-            let now = k8s_openapi::jiff::Timestamp::now().to_string();
-            let status = json!({"status": {"phase": "Running", "conditions": [
-                {"type": "Ready", "status": "True", "lastTransitionTime": now}]}});
-            pods.patch_status(&name, &PatchParams::default(), &Patch::Merge(status)).await?;
+            set_pod(pods, &name, "Running", None, true).await?;
             if let Ok(mut l) = log.lock() {
                 l.push(format!("ready {name}"));
             }
@@ -176,24 +139,6 @@ fn pinned(spec: &k8s_openapi::api::core::v1::PodSpec) -> Option<String> {
     terms.iter().find_map(|t| t.match_fields.as_ref()?.first()?.values.as_ref()?.first().cloned())
 }
 
-/// Polls `check` every 200 ms until it returns Some, for up to `seconds`.
-async fn until<T, F, Fut>(seconds: u64, what: &str, mut check: F) -> anyhow::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
-    loop {
-        if let Some(value) = check().await? {
-            return Ok(value);
-        }
-        if tokio::time::Instant::now() > deadline {
-            bail!("timed out waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 fn revision_of(pod: &Pod) -> String {
     pod.metadata
         .labels
@@ -206,7 +151,8 @@ fn revision_of(pod: &Pod) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statefulset_comes_up_in_order_on_local_volumes_and_rolls_above_the_partition()
 -> anyhow::Result<()> {
-    let (server, client) = cluster(MINE).await?;
+    let cluster = cluster(MINE, Config::default()).await?;
+    let (server, client) = (&cluster.server, cluster.client.clone());
     for node in ["n1", "n2"] {
         add_node(&client, node).await?;
     }
@@ -224,7 +170,7 @@ async fn statefulset_comes_up_in_order_on_local_volumes_and_rolls_above_the_part
         }
     });
     sets.create(&PostParams::default(), &serde_json::from_value(set)?).await?;
-    until(90, "3 ready replicas", || async {
+    eventually(90, "3 ready replicas", || async {
         let s = sets.get_status("web").await?.status.unwrap_or_default();
         Ok((s.ready_replicas == Some(3)).then_some(()))
     })
@@ -286,7 +232,7 @@ async fn statefulset_comes_up_in_order_on_local_volumes_and_rolls_above_the_part
     let patch = json!({"spec": {"updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 2}},
         "template": {"spec": {"containers": [{"name": "c", "image": "nginx:2"}]}}}});
     sets.patch("web", &PatchParams::default(), &Patch::Merge(patch)).await?;
-    let status = until(60, "web-2 updated and ready", || async {
+    let status = eventually(60, "web-2 updated and ready", || async {
         let s = sets.get_status("web").await?.status.unwrap_or_default();
         let web2 = pods.get_opt("web-2").await?;
         let updated = web2.as_ref().is_some_and(|p| {
@@ -313,7 +259,8 @@ async fn statefulset_comes_up_in_order_on_local_volumes_and_rolls_above_the_part
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn daemonset_runs_one_pod_per_node_and_follows_nodes() -> anyhow::Result<()> {
-    let (server, client) = cluster(MINE).await?;
+    let cluster = cluster(MINE, Config::default()).await?;
+    let (server, client) = (&cluster.server, cluster.client.clone());
     for node in ["n1", "n2"] {
         add_node(&client, node).await?;
     }
@@ -345,7 +292,7 @@ async fn daemonset_runs_one_pod_per_node_and_follows_nodes() -> anyhow::Result<(
         let nodes_of = &nodes_of;
         let sets = &sets;
         async move {
-            until(60, &format!("daemon pods on {nodes:?}"), || async move {
+            eventually(60, &format!("daemon pods on {nodes:?}"), || async move {
                 let on = nodes_of().await?;
                 let s = sets.get_status("agent").await?.status.unwrap_or_default();
                 let done = on == nodes

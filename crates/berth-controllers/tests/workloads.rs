@@ -7,12 +7,10 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use berth_controllers::{Config, Context, Leadership, registry};
+use berth_controllers::Config;
 use berth_testkit::BerthServer;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
@@ -20,55 +18,15 @@ use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, ResourceExt};
 use serde_json::json;
 
+mod common;
+use common::{Cluster, eventually, set_pod};
+
 const MINE: &[&str] = &["replicaset", "deployment", "garbagecollector"];
 
-struct Cluster {
-    server: BerthServer,
-    client: kube::Client,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
-    }
-}
-
-fn berth_binary() -> anyhow::Result<PathBuf> {
-    if let Some(path) = std::env::var_os("BERTH_BIN") {
-        return Ok(path.into());
-    }
-    let exe = std::env::current_exe()?;
-    let path = exe.parent().and_then(|deps| deps.parent()).context("target dir")?.join("berth");
-    if !path.exists() {
-        bail!("{} is missing: run `cargo build -p berth` first (or set BERTH_BIN)", path.display());
-    }
-    Ok(path)
-}
-
 async fn cluster() -> anyhow::Result<Cluster> {
-    let binary = berth_binary()?;
-    let server = tokio::task::block_in_place(|| {
-        BerthServer::start(&binary, &["--disable-controller-manager", "--disable-scheduler"])
-    })?;
-    let client = kube::Client::try_from(kube::Config::new(server.url()?.parse()?))?;
-    let disabled = registry::CONTROLLERS
-        .iter()
-        .map(|(name, _)| (*name).to_owned())
-        .filter(|name| !MINE.contains(&name.as_str()))
-        .collect();
-    let ctx = Arc::new(Context {
-        client: client.clone(),
-        leadership: Leadership::always("workloads-test"),
-        config: Config { disabled, ..Config::default() },
-    });
-    let controllers = tokio::spawn(async move {
-        if let Err(error) = registry::run_all(ctx).await {
-            eprintln!("controllers stopped: {error}");
-        }
-    });
-    let ready = tokio::spawn(make_pods_ready(client.clone()));
-    Ok(Cluster { server, client, tasks: vec![controllers, ready] })
+    let mut cluster = common::cluster(MINE, Config::default()).await?;
+    cluster.spawn(make_pods_ready(cluster.client.clone()));
+    Ok(cluster)
 }
 
 /// Stands in for the nodes: every pod not yet Ready becomes Running and Ready.
@@ -86,34 +44,8 @@ async fn make_pods_ready(client: kube::Client) {
                 }
                 let api: Api<Pod> =
                     Api::namespaced(client.clone(), &pod.namespace().unwrap_or_default());
-                let now = k8s_openapi::jiff::Timestamp::now().to_string();
-                let patch = json!({"status": {"phase": "Running", "conditions": [
-                    {"type": "Ready", "status": "True", "lastTransitionTime": now}]}});
-                let _ = api
-                    .patch_status(&pod.name_any(), &PatchParams::default(), &Patch::Merge(patch))
-                    .await;
+                let _ = set_pod(&api, &pod.name_any(), "Running", None, true).await;
             }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// Polls `check` until it returns `Some`, failing after `timeout`.
-async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> anyhow::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<Option<T>>>,
-{
-    let deadline = Instant::now() + timeout;
-    let mut last = String::new();
-    loop {
-        match check().await {
-            Ok(Some(value)) => return Ok(value),
-            Ok(None) => {}
-            Err(error) => last = error.to_string(),
-        }
-        if Instant::now() > deadline {
-            bail!("timed out waiting for {what} {last}");
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -183,7 +115,7 @@ async fn replicaset_keeps_its_pod_count_and_scales_down() -> anyhow::Result<()> 
             }
         }
     };
-    eventually("3 ready replicas", Duration::from_secs(20), ready(3)).await?;
+    eventually(20, "3 ready replicas", ready(3)).await?;
     let pods = active_pods(client, "web").await?;
     assert_eq!(pods.len(), 3, "exactly 3 pods");
     assert!(pods.iter().all(|p| p.name_any().starts_with("web-")));
@@ -191,7 +123,7 @@ async fn replicaset_keeps_its_pod_count_and_scales_down() -> anyhow::Result<()> 
     let victim = pods[0].name_any();
     let pod_api: Api<Pod> = Api::namespaced(client.clone(), "default");
     pod_api.delete(&victim, &DeleteParams::default()).await?;
-    let replaced = eventually("a replacement pod", Duration::from_secs(20), || async {
+    let replaced = eventually(20, "a replacement pod", || async {
         let pods = active_pods(client, "web").await?;
         Ok((pods.len() == 3 && pods.iter().all(|p| p.name_any() != victim)).then_some(pods))
     })
@@ -201,7 +133,7 @@ async fn replicaset_keeps_its_pod_count_and_scales_down() -> anyhow::Result<()> 
 
     api.patch("web", &PatchParams::default(), &Patch::Merge(json!({"spec": {"replicas": 1}})))
         .await?;
-    eventually("1 ready replica", Duration::from_secs(20), ready(1)).await?;
+    eventually(20, "1 ready replica", ready(1)).await?;
     assert_eq!(active_pods(client, "web").await?.len(), 1);
     drop(cluster);
     Ok(())
@@ -354,14 +286,14 @@ async fn deletes_cascade_in_each_propagation_mode() -> anyhow::Result<()> {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), "default");
 
     kubectl(server, &["delete", "deployment", "bg", "--wait=false"])?;
-    eventually("background cascade", Duration::from_secs(20), || async {
+    eventually(20, "background cascade", || async {
         Ok((sets(client, "bg").await?.is_empty() && active_pods(client, "bg").await?.is_empty())
             .then_some(()))
     })
     .await?;
 
     kubectl(server, &["delete", "deployment", "fg", "--cascade=foreground", "--wait=false"])?;
-    eventually("foreground cascade", Duration::from_secs(20), || async {
+    eventually(20, "foreground cascade", || async {
         if deployments.get_opt("fg").await?.is_some() {
             return Ok(None);
         }
@@ -372,7 +304,7 @@ async fn deletes_cascade_in_each_propagation_mode() -> anyhow::Result<()> {
     .await?;
 
     kubectl(server, &["delete", "deployment", "or", "--cascade=orphan", "--wait=false"])?;
-    eventually("orphaning", Duration::from_secs(20), || async {
+    eventually(20, "orphaning", || async {
         Ok(deployments.get_opt("or").await?.is_none().then_some(()))
     })
     .await?;
