@@ -12,7 +12,7 @@ use http_body_util::BodyExt;
 use hyper::Method;
 use serde_json::{Value, json};
 
-use super::process::{Client, ServerProcess};
+use super::process::{Client, ServerProcess, create_pods};
 use super::stats::{Latencies, ms};
 
 #[derive(Debug, clap::Args)]
@@ -108,7 +108,7 @@ impl ApiBench {
         eprintln!("{backend}: storing {} pods", self.pods);
         let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "big"}});
         admin.expect(Method::POST, "/api/v1/namespaces", Some(&ns), 201).await?;
-        let json_bytes = load_pods(&server.address, "big", self.pods).await?;
+        let json_bytes = create_pods(&server.address, "big", self.pods, pod).await?;
         let mut times = Vec::new();
         let mut list_bytes = 0;
         for _ in 0..5 {
@@ -278,38 +278,6 @@ impl ApiBench {
         }
         Ok(Latencies::new(delays))
     }
-}
-
-/// Creates `count` pods with 64 connections; returns the JSON size of what is stored.
-async fn load_pods(address: &str, namespace: &str, count: usize) -> anyhow::Result<u64> {
-    let loaders = 64.min(count.max(1));
-    let mut tasks = tokio::task::JoinSet::new();
-    for loader in 0..loaders {
-        let address = address.to_owned();
-        let namespace = namespace.to_owned();
-        tasks.spawn(async move {
-            let mut client = Client::connect(&address).await?;
-            let mut bytes = 0u64;
-            for i in (loader..count).step_by(loaders) {
-                let body = pod(&format!("pod-{i:06}"), &namespace);
-                let stored = client
-                    .expect(
-                        Method::POST,
-                        &format!("/api/v1/namespaces/{namespace}/pods"),
-                        Some(&body),
-                        201,
-                    )
-                    .await?;
-                bytes += stored.len() as u64;
-            }
-            Ok::<_, anyhow::Error>(bytes)
-        });
-    }
-    let mut total = 0;
-    while let Some(done) = tasks.join_next().await {
-        total += done??;
-    }
-    Ok(total)
 }
 
 fn print(reports: &[Report], bench: &ApiBench) {

@@ -16,7 +16,7 @@ use http_body_util::BodyExt;
 use hyper::Method;
 use serde_json::{Value, json};
 
-use super::process::{Client, ServerProcess};
+use super::process::{Client, ServerProcess, create_pods};
 
 #[derive(Debug, clap::Args)]
 pub struct ControlPlaneBench {
@@ -93,7 +93,7 @@ impl ControlPlaneBench {
         let namespace =
             json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench"}});
         admin.expect(Method::POST, "/api/v1/namespaces", Some(&namespace), 201).await?;
-        create_pods(&loading.address, "bench", pods).await?;
+        create_pods(&loading.address, "bench", pods, small_pod).await?;
         drop(loading);
         let started = Instant::now();
         let server = ServerProcess::start_in(
@@ -238,31 +238,12 @@ async fn wait_for_nodes(address: &str, want: usize) -> anyhow::Result<()> {
     }
 }
 
-/// Creates `count` small pending pods with 64 connections.
-async fn create_pods(address: &str, namespace: &str, count: usize) -> anyhow::Result<()> {
-    let loaders = 64.min(count.max(1));
-    let mut tasks = tokio::task::JoinSet::new();
-    for loader in 0..loaders {
-        let address = address.to_owned();
-        let namespace = namespace.to_owned();
-        tasks.spawn(async move {
-            let mut client = Client::connect(&address).await?;
-            let path = format!("/api/v1/namespaces/{namespace}/pods");
-            for i in (loader..count).step_by(loaders) {
-                let pod = json!({
-                    "apiVersion": "v1", "kind": "Pod",
-                    "metadata": {"name": format!("pod-{i:06}"), "namespace": namespace,
-                                 "labels": {"app": "bench"}},
-                    "spec": {"containers": [{"name": "main", "image": "registry.local/app:1.0",
-                        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}
-                });
-                client.expect(Method::POST, &path, Some(&pod), 201).await?;
-            }
-            Ok::<_, anyhow::Error>(())
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        done??;
-    }
-    Ok(())
+/// A small pending pod.
+fn small_pod(name: &str, namespace: &str) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": "bench"}},
+        "spec": {"containers": [{"name": "main", "image": "registry.local/app:1.0",
+            "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}
+    })
 }

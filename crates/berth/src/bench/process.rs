@@ -71,6 +71,37 @@ impl Client {
     }
 }
 
+/// Creates pods `pod-000000`, `pod-000001`, … up to `count` in `namespace` over 64 connections,
+/// each body from `body(name, namespace)`; returns the JSON size of what the server stored.
+pub async fn create_pods(
+    address: &str,
+    namespace: &str,
+    count: usize,
+    body: fn(&str, &str) -> Value,
+) -> anyhow::Result<u64> {
+    let loaders = 64.min(count.max(1));
+    let mut tasks = tokio::task::JoinSet::new();
+    for loader in 0..loaders {
+        let address = address.to_owned();
+        let namespace = namespace.to_owned();
+        tasks.spawn(async move {
+            let mut client = Client::connect(&address).await?;
+            let path = format!("/api/v1/namespaces/{namespace}/pods");
+            let mut bytes = 0u64;
+            for i in (loader..count).step_by(loaders) {
+                let pod = body(&format!("pod-{i:06}"), &namespace);
+                bytes += client.expect(Method::POST, &path, Some(&pod), 201).await?.len() as u64;
+            }
+            Ok::<_, anyhow::Error>(bytes)
+        });
+    }
+    let mut total = 0;
+    while let Some(done) = tasks.join_next().await {
+        total += done??;
+    }
+    Ok(total)
+}
+
 /// A `berth server` child process.
 pub struct ServerProcess {
     child: Child,
