@@ -93,9 +93,9 @@ impl Counts {
 
 /// `cargo test --workspace`, its output passed through and its closing lines counted.
 fn test(extra: &[String]) -> Result<Counts, String> {
-    eprintln!("+ cargo test --workspace {}", extra.join(" "));
+    eprintln!("+ cargo test --workspace --no-fail-fast {}", extra.join(" "));
     let mut child = Command::new("cargo")
-        .args(["test", "--workspace"])
+        .args(["test", "--workspace", "--no-fail-fast"])
         .args(extra)
         .stdout(Stdio::piped())
         .spawn()

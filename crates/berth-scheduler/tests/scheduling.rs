@@ -4,7 +4,6 @@
 //! event and PodScheduled condition and stays Pending; a pod whose claim is missing or unbound
 //! waits, then follows its bound volume to the node the volume can reach.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -14,27 +13,6 @@ use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
 const SCHEDULER: &str = "berth-test-scheduler";
-
-/// The `berth` binary of this workspace, built if it is not there yet.
-fn berth_binary() -> anyhow::Result<PathBuf> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let binary = target.join("debug/berth");
-    if !binary.exists() {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .args(["build", "-p", "berth", "--bin", "berth"])
-            .current_dir(&root)
-            .status()
-            .context("building berth")?;
-        if !status.success() {
-            bail!("building berth failed");
-        }
-    }
-    Ok(binary)
-}
 
 async fn make_node(
     nodes: &Api<Node>,
@@ -95,7 +73,7 @@ async fn wait_for<T>(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pods_land_on_fitting_nodes_and_an_unfittable_pod_is_reported() -> anyhow::Result<()> {
-    let server = BerthServer::start(&berth_binary()?, &[])?;
+    let server = BerthServer::start(&berth_testkit::berth_binary()?, &[])?;
     let client = kube::Client::try_from(kube::Config::new(server.url()?.parse()?))?;
     let nodes: Api<Node> = Api::all(client.clone());
     make_node(&nodes, "small", "2", json!({})).await?;
@@ -242,7 +220,7 @@ async fn unschedulable_message(pods: &Api<Pod>, name: &str, want: &str) -> anyho
 async fn claims_keep_pods_pending_until_bound_and_pin_them_to_the_volume_node() -> anyhow::Result<()>
 {
     use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
-    let server = BerthServer::start(&berth_binary()?, &[])?;
+    let server = BerthServer::start(&berth_testkit::berth_binary()?, &[])?;
     let client = kube::Client::try_from(kube::Config::new(server.url()?.parse()?))?;
     let nodes: Api<Node> = Api::all(client.clone());
     for name in ["n1", "n2", "n3"] {

@@ -6,7 +6,6 @@
 //! builds it; alone, run `cargo build -p berth` first) or `$BERTH_BIN`.
 
 use std::future::Future;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -19,30 +18,13 @@ use kube::api::{DeleteParams, PostParams};
 use kube::{Api, Client};
 use serde_json::json;
 
-fn berth_binary() -> anyhow::Result<PathBuf> {
-    if let Some(path) = std::env::var_os("BERTH_BIN") {
-        return Ok(path.into());
-    }
-    let exe = std::env::current_exe()?;
-    // target/<profile>/deps/<test> → target/<profile>/berth
-    let binary =
-        exe.parent().and_then(|d| d.parent()).context("test binary location")?.join("berth");
-    if !binary.exists() {
-        bail!(
-            "{} is missing: run `cargo build -p berth` first (or set BERTH_BIN)",
-            binary.display()
-        );
-    }
-    Ok(binary)
-}
-
 struct Cluster {
     server: BerthServer,
     client: Client,
 }
 
 fn cluster() -> anyhow::Result<Cluster> {
-    let server = BerthServer::start(&berth_binary()?, &[])?;
+    let server = BerthServer::start(&berth_testkit::berth_binary()?, &[])?;
     let config = kube::Config::new(server.url()?.parse()?);
     let client = Client::try_from(config)?;
     Ok(Cluster { server, client })

@@ -10,7 +10,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod server;
-pub use server::BerthServer;
+pub use server::{BerthServer, berth_binary};
 pub use tempfile::TempDir;
 
 use anyhow::{Context, bail};

@@ -8,6 +8,34 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+/// The workspace's `berth` binary for tests of other crates: `$BERTH_BIN`, else the one beside
+/// the running test (`<target>/<profile>/deps/<test>` → `<target>/<profile>/berth`, whatever
+/// `CARGO_TARGET_DIR` is), built with cargo first if it is not there yet (as when one crate's
+/// tests run alone).
+pub fn berth_binary() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("BERTH_BIN") {
+        return Ok(path.into());
+    }
+    let exe = std::env::current_exe().context("finding the test binary")?;
+    let profile_dir = exe.parent().and_then(Path::parent).context("the test binary's directory")?;
+    let binary = profile_dir.join("berth");
+    if binary.exists() {
+        return Ok(binary);
+    }
+    let target = profile_dir.parent().context("the target directory")?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(cargo);
+    build.args(["build", "-p", "berth", "--bin", "berth"]).env("CARGO_TARGET_DIR", target);
+    if profile_dir.file_name().is_some_and(|name| name == "release") {
+        build.arg("--release");
+    }
+    let status = build.status().context("building berth")?;
+    if !status.success() || !binary.exists() {
+        bail!("{} is missing and building it failed: run `cargo build -p berth`", binary.display());
+    }
+    Ok(binary)
+}
+
 /// A running `berth server`.
 #[derive(Debug)]
 pub struct BerthServer {

@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::future::Future;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,19 +36,13 @@ impl Drop for Cluster {
     }
 }
 
-fn binary() -> anyhow::Result<PathBuf> {
-    let binary = std::env::var_os("BERTH_BIN").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/debug/berth")
-    });
-    anyhow::ensure!(binary.exists(), "{} is missing: run `cargo build -p berth`", binary.display());
-    Ok(binary)
-}
-
 /// A server without its own controllers and scheduler, with the `enabled` controllers running
 /// in this process.
 pub async fn cluster(enabled: &[&str], config: Config) -> anyhow::Result<Cluster> {
-    let server =
-        BerthServer::start(&binary()?, &["--disable-controller-manager", "--disable-scheduler"])?;
+    let server = BerthServer::start(
+        &berth_testkit::berth_binary()?,
+        &["--disable-controller-manager", "--disable-scheduler"],
+    )?;
     let client = kube::Client::try_from(kube::Config::new(server.url()?.parse()?))?;
     let disabled = registry::CONTROLLERS
         .iter()
