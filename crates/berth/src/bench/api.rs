@@ -15,6 +15,10 @@ use serde_json::{Value, json};
 use super::process::{Client, ServerProcess, create_pods};
 use super::stats::{Latencies, ms};
 
+/// The API server alone: the scheduler would write to the pods being measured (no node fits
+/// them) and make updates with a resourceVersion conflict.
+const API_ONLY: &[&str] = &["--disable-scheduler", "--disable-controller-manager"];
+
 #[derive(Debug, clap::Args)]
 pub struct ApiBench {
     /// Concurrent clients, comma-separated.
@@ -63,20 +67,22 @@ impl ApiBench {
         let mut reports = Vec::new();
         // Per-verb latency on one server; the big list, memory and watches on a fresh one that
         // holds exactly the pods counted.
-        let verbs = ServerProcess::start(&[]).await?;
-        let bulk = ServerProcess::start(&[]).await?;
+        let verbs = ServerProcess::start(API_ONLY).await?;
+        let bulk = ServerProcess::start(API_ONLY).await?;
         reports.push(self.measure("sqlite", &verbs, &bulk).await?);
         drop((verbs, bulk));
         if !self.no_etcd {
             let etcd = berth_testkit::EtcdCluster::start(1).context("starting etcd")?;
             let endpoints = etcd.endpoints();
             let hosts = endpoints.replace("http://", "");
-            let verbs =
-                ServerProcess::start(&["--datastore-endpoint", &format!("etcd://{hosts}/verbs")])
-                    .await?;
-            let bulk =
-                ServerProcess::start(&["--datastore-endpoint", &format!("etcd://{hosts}/bulk")])
-                    .await?;
+            let verbs = ServerProcess::start(
+                &[API_ONLY, &["--datastore-endpoint", &format!("etcd://{hosts}/verbs")]].concat(),
+            )
+            .await?;
+            let bulk = ServerProcess::start(
+                &[API_ONLY, &["--datastore-endpoint", &format!("etcd://{hosts}/bulk")]].concat(),
+            )
+            .await?;
             reports.push(self.measure("etcd", &verbs, &bulk).await?);
         }
         print(&reports, &self);
