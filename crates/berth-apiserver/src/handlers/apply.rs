@@ -91,7 +91,7 @@ pub(crate) async fn apply(ctx: &Ctx, document: Value) -> Result<Response, ApiErr
         Ok(_) => {}
     }
     let updated =
-        update_with(ctx, precondition, |current| request(Some(&current), &meta::now_rfc3339()))
+        update_with(ctx, precondition, |current| request(Some(current), &meta::now_rfc3339()))
             .await?;
     Ok(json_response(StatusCode::OK, &updated))
 }

@@ -295,7 +295,7 @@ fn resource_version_of(body: &Value) -> Result<Option<Revision>, ApiError> {
 pub(crate) async fn update_with(
     ctx: &Ctx,
     precondition: Option<Revision>,
-    change: impl Fn(Value) -> Result<Value, ApiError>,
+    change: impl Fn(&Value) -> Result<Value, ApiError>,
 ) -> Result<Value, ApiError> {
     let def = ctx.target.def;
     let name = ctx.target.name.as_deref().unwrap_or_default();
@@ -304,7 +304,7 @@ pub(crate) async fn update_with(
         if precondition.is_some_and(|rv| rv != current.revision) {
             return Err(ApiError::conflict(def, name));
         }
-        let mut next = change(current.object.clone())?;
+        let mut next = change(&current.object)?;
         keep_managed_fields(ctx, &current.object, &mut next)?;
         super::apply::record_write(ctx, Some(&current.object), &mut next);
         if ctx.dry_run() {
@@ -366,7 +366,7 @@ fn keep_managed_fields(ctx: &Ctx, old: &Value, next: &mut Value) -> Result<(), A
     }
     match ctx.target.sub {
         Some(Sub::Status) => {
-            let status = next.get("status").cloned();
+            let status = next.as_object_mut().and_then(|map| map.remove("status"));
             *next = old.clone();
             set_or_remove(next, "status", status);
         }
@@ -538,7 +538,8 @@ pub(crate) async fn patch(
         result.map_err(|e| patch_error(def, &name, e))
     };
     let warnings = std::sync::Mutex::new(Vec::new());
-    let updated = update_with(ctx, precondition, |mut current| {
+    let updated = update_with(ctx, precondition, |current| {
+        let mut current = current.clone();
         if scale {
             let patched = apply_patch(&scale_view(def, &current))?;
             set_replicas(def, &mut current, &patched)?;
@@ -613,7 +614,8 @@ fn set_replicas(def: &ResourceDef, workload: &mut Value, scale: &Value) -> Resul
 pub(crate) async fn replace_scale(ctx: &Ctx, body: Value) -> Result<Response, ApiError> {
     let precondition = resource_version_of(&body)?;
     let def = ctx.target.def;
-    let updated = update_with(ctx, precondition, |mut current| {
+    let updated = update_with(ctx, precondition, |current| {
+        let mut current = current.clone();
         set_replicas(def, &mut current, &body)?;
         Ok(current)
     })
@@ -630,7 +632,8 @@ pub(crate) async fn bind(ctx: &Ctx, binding: Value) -> Result<Response, ApiError
         let cause = crate::status::Cause::required("target.name");
         return Err(ApiError::invalid(ctx.target.def, "Binding", &name, vec![cause]));
     }
-    update_with(ctx, None, |mut pod| {
+    update_with(ctx, None, |pod| {
+        let mut pod = pod.clone();
         let current = pod.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or_default();
         if !current.is_empty() {
             return Err(ApiError::new(409, "Conflict", format!("Operation cannot be fulfilled on pods/binding \"{name}\": pod {name} is already assigned to node \"{current}\"")));
