@@ -579,3 +579,29 @@ fn a_workload_whose_pods_cannot_be_created_reports_it_without_spinning() {
     assert!(used < 2.0, "the server used {used:.2} CPU seconds in 10 s with one broken workload");
     assert!(pods(&server, "app=broken").is_empty());
 }
+
+#[test]
+fn a_rollout_that_never_becomes_ready_exceeds_its_progress_deadline() {
+    let server = cluster();
+    // The simulated containers run but never report ready.
+    let stuck = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: stuck}\nspec:\n  replicas: 2\n  progressDeadlineSeconds: 3\n  selector: {matchLabels: {app: stuck}}\n  template:\n    metadata:\n      labels: {app: stuck}\n      annotations: {sim.berth.dev/ready: 'false'}\n    spec:\n      containers: [{name: c, image: registry.local/c:1}]\n";
+    ok(&server, &["apply", "-f", &write(&server, "stuck.yaml", stuck)]);
+    let output = server
+        .kubectl(&["rollout", "status", "deployment/stuck", "--timeout=60s"])
+        .expect("kubectl");
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!output.status.success(), "rollout status succeeded: {printed}");
+    assert!(printed.contains("exceeded its progress deadline"), "{printed}");
+    let deployment = json(&server, &["get", "deployment", "stuck"]);
+    let progressing = deployment["status"]["conditions"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["type"] == "Progressing"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(progressing["status"], "False", "{deployment}");
+    assert_eq!(progressing["reason"], "ProgressDeadlineExceeded", "{deployment}");
+}
