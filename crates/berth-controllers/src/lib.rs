@@ -40,8 +40,6 @@ pub use berth_leader::Leadership;
 pub struct Config {
     /// A node whose Lease has not been renewed for this long becomes Ready=Unknown and tainted.
     pub node_monitor_grace_period: Duration,
-    /// tolerationSeconds given to pods for the not-ready and unreachable NoExecute taints.
-    pub default_not_ready_toleration: Duration,
     /// How often the node lifecycle controller looks at the nodes.
     pub node_monitor_period: Duration,
     /// Controllers not to run, by their registry name.
@@ -54,7 +52,6 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             node_monitor_grace_period: Duration::from_secs(40),
-            default_not_ready_toleration: Duration::from_secs(300),
             node_monitor_period: Duration::from_secs(5),
             disabled: Vec::new(),
             identity: berth_leader::identity(),

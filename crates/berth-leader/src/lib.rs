@@ -55,10 +55,15 @@ impl Config {
 
 /// A unique identity for this process: host name plus a random suffix.
 pub fn identity() -> String {
+    identity_with(std::process::id() as u64 ^ Timestamp::now().as_nanosecond() as u64)
+}
+
+/// The host name plus `suffix`: for a caller that derives a stable suffix (so that a restarted
+/// process is recognised as the holder it was).
+pub fn identity_with(suffix: u64) -> String {
     let host = std::fs::read_to_string("/etc/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "berth".to_owned());
-    let suffix: u64 = std::process::id() as u64 ^ Timestamp::now().as_nanosecond() as u64;
     format!("{host}_{suffix:016x}")
 }
 

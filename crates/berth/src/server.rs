@@ -163,7 +163,6 @@ impl ServerArgs {
         if !self.disable_controller_manager && !self.is_disabled("controller-manager") {
             let config = berth_controllers::Config {
                 node_monitor_grace_period: self.node_monitor_grace_period,
-                default_not_ready_toleration: self.default_not_ready_toleration,
                 disabled: self.disable_controllers.clone(),
                 identity: identity.clone(),
                 ..berth_controllers::Config::default()
@@ -205,8 +204,7 @@ impl ServerArgs {
         let data_dir = self.data_dir();
         std::fs::canonicalize(&data_dir).unwrap_or(data_dir).hash(&mut digest);
         self.https_listen_port.hash(&mut digest);
-        let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
-        format!("{}_{:016x}", host.trim(), digest.finish())
+        berth_leader::identity_with(digest.finish())
     }
 
     fn is_disabled(&self, component: &str) -> bool {
