@@ -349,6 +349,38 @@ fn kubectl_server_side_apply() {
     assert_eq!(get("csa")["metadata"]["resourceVersion"], after["metadata"]["resourceVersion"]);
 }
 
+/// Server-side apply tells ports apart by number and protocol, as Kubernetes does: a DNS
+/// Service with port 53 over TCP and UDP applies, re-applies unchanged, and dropping the UDP
+/// port from the manifest removes only that one.
+#[test]
+fn server_side_apply_keys_ports_by_number_and_protocol() {
+    let server = server(&[]);
+    let service = |ports: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata:\n  name: dns\nspec:\n  selector:\n    app: dns\n  ports:\n{ports}"
+        )
+    };
+    let both =
+        "  - {name: dns-tcp, port: 53, protocol: TCP}\n  - {name: dns, port: 53, protocol: UDP}\n";
+    let manifest = write(&server, "dns.yaml", &service(both));
+    ok(&server, &["apply", "--server-side", "-f", &manifest]);
+    let first = json(&server, &["get", "service", "dns"]);
+    assert_eq!(first["spec"]["ports"].as_array().map(Vec::len), Some(2), "{first}");
+    let again = ok(&server, &["apply", "--server-side", "-f", &manifest]);
+    assert!(again.contains("serverside-applied"), "{again}");
+    let second = json(&server, &["get", "service", "dns"]);
+    assert_eq!(first["metadata"]["resourceVersion"], second["metadata"]["resourceVersion"]);
+
+    let tcp = write(&server, "dns-tcp.yaml", &service("  - {name: dns-tcp, port: 53}\n"));
+    ok(&server, &["apply", "--server-side", "-f", &tcp]);
+    let after = json(&server, &["get", "service", "dns", "--show-managed-fields"]);
+    let ports = &after["spec"]["ports"];
+    assert_eq!(ports.as_array().map(Vec::len), Some(1), "{after}");
+    assert_eq!((&ports[0]["port"], &ports[0]["protocol"]), (&53.into(), &"TCP".into()));
+    let fields = after["metadata"]["managedFields"][0]["fieldsV1"].to_string();
+    assert!(fields.contains(r#"k:{\"port\":53,\"protocol\":\"TCP\"}"#), "{fields}");
+}
+
 #[test]
 fn kubectl_explain_and_strict_validation() {
     let server = server(&[]);

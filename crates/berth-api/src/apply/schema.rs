@@ -4,7 +4,9 @@
 //! Kubernetes reads this from OpenAPI (`x-kubernetes-list-type`, `x-kubernetes-list-map-keys`,
 //! `x-kubernetes-map-type`). berth derives the list types from the strategic merge patch table
 //! ([`BuiltinPatchMeta`]): a list merged by key is a `map` list, a merged list of scalars a
-//! `set`, a replaced list `atomic`. Objects are granular (each field owned on its own) except
+//! `set`, a replaced list `atomic`. A few `map` lists have a second key besides their patch
+//! merge key: ports are told apart by number and protocol, spread constraints by topology
+//! key and `whenUnsatisfiable`. Objects are granular (each field owned on its own) except
 //! the label selectors, which Kubernetes marks atomic.
 
 use crate::patch::{BuiltinPatchMeta, ListStrategy, PatchMeta};
@@ -18,8 +20,28 @@ pub enum ListType {
     Atomic,
     /// Elements are scalars, identified by value.
     Set,
-    /// Elements are objects, identified by the value of `key`.
-    Map { key: &'static str },
+    /// Elements are objects, identified by the value of `key` and, for a few lists, of a
+    /// `second` key field.
+    Map { key: &'static str, second: Option<MapKey> },
+}
+
+/// A key field of a `map` list besides the patch merge key, with the value an element that
+/// omits it has (Kubernetes takes it from the schema's default: a port without `protocol` is a
+/// TCP port).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapKey {
+    pub name: &'static str,
+    pub default: Option<&'static str>,
+}
+
+/// The key field that `map` lists merged by `merge_key` have besides it.
+fn second_key(merge_key: &str) -> Option<MapKey> {
+    match merge_key {
+        // Only container and Service ports merge by these.
+        "containerPort" | "port" => Some(MapKey { name: "protocol", default: Some("TCP") }),
+        "topologyKey" => Some(MapKey { name: "whenUnsatisfiable", default: None }),
+        _ => None,
+    }
 }
 
 /// The merge rules of one kind.
@@ -39,7 +61,7 @@ impl Schema {
         match strategy {
             ListStrategy::Replace => ListType::Atomic,
             ListStrategy::MergePrimitive => ListType::Set,
-            ListStrategy::Merge { key } => ListType::Map { key },
+            ListStrategy::Merge { key } => ListType::Map { key, second: second_key(key) },
         }
     }
 

@@ -104,7 +104,7 @@ fn apply_creates_with_an_apply_entry() {
                         "f:metadata": {"f:labels": {"f:app": {}}},
                         "f:spec": {"f:containers": {"k:{\"name\":\"nginx\"}": {
                             ".": {}, "f:image": {}, "f:name": {},
-                            "f:ports": {"k:{\"containerPort\":80}": {".": {}, "f:containerPort": {}}},
+                            "f:ports": {"k:{\"containerPort\":80,\"protocol\":\"TCP\"}": {".": {}, "f:containerPort": {}}},
                         }}},
                     },
                 },
@@ -342,4 +342,75 @@ fn managed_fields_a_client_sends_replace_the_stored_ones() {
     let sent = patched["metadata"]["managedFields"].clone();
     record_update(Some(&live), &mut patched, "kubectl", "apps/v1", LATER, None);
     assert_eq!(patched["metadata"]["managedFields"], sent);
+}
+
+#[test]
+fn ports_are_told_apart_by_number_and_protocol() {
+    let service = |ports: Value| {
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "dns"},
+            "spec": {"selector": {"app": "dns"}, "ports": ports}})
+    };
+    let apply_service = |live: Option<&Value>, config: &Value, manager: &str| {
+        let request = ApplyRequest {
+            live,
+            applied: config,
+            manager,
+            force: false,
+            kind: "Service",
+            api_version: "v1",
+            subresource: None,
+            now: NOW,
+        };
+        match apply(&request).unwrap() {
+            ApplyOutcome::Applied(object) => object,
+            ApplyOutcome::Conflicts(c) => panic!("unexpected conflicts: {c:?}"),
+        }
+    };
+    // The same port number over TCP and UDP is two elements, not a duplicate.
+    let both = json!([{"name": "dns-tcp", "port": 53, "protocol": "TCP"},
+        {"name": "dns", "port": 53, "protocol": "UDP"}]);
+    let mut live = apply_service(None, &service(both.clone()), "ci");
+    let wire = entry(&live, "ci").unwrap()["fieldsV1"].to_string();
+    assert!(wire.contains(r#"k:{\"port\":53,\"protocol\":\"UDP\"}"#), "{wire}");
+    assert!(wire.contains(r#"k:{\"port\":53,\"protocol\":\"TCP\"}"#), "{wire}");
+
+    // A port without a protocol is the TCP one: after the server defaulted it, a re-apply
+    // without it matches the stored element instead of adding another.
+    let web = json!([{"name": "web", "port": 80}]);
+    live = apply_service(Some(&live), &service(web.clone()), "web-team");
+    live["spec"]["ports"][2]["protocol"] = json!("TCP");
+    let again =
+        apply_service(Some(&live), &service(json!([{"name": "http", "port": 80}])), "web-team");
+    let ports = again["spec"]["ports"].as_array().unwrap();
+    assert_eq!(ports.len(), 3, "{ports:?}");
+    assert_eq!(ports[2], json!({"name": "http", "port": 80, "protocol": "TCP"}));
+
+    // Dropping the UDP port from ci's config removes only that element.
+    let tcp_only = json!([{"name": "dns-tcp", "port": 53, "protocol": "TCP"}]);
+    let after = apply_service(Some(&again), &service(tcp_only), "ci");
+    let protocols: Vec<&Value> =
+        after["spec"]["ports"].as_array().unwrap().iter().map(|p| &p["protocol"]).collect();
+    assert_eq!(protocols, [&json!("TCP"), &json!("TCP")], "{after}");
+
+    // Container ports likewise; a spread constraint needs both of its keys.
+    let ports = json!([{"name": "nginx", "image": "nginx",
+        "ports": [{"containerPort": 53, "protocol": "UDP"}, {"containerPort": 53}]}]);
+    let object = applied(None, &deployment(1, ports), "ci");
+    let wire = entry(&object, "ci").unwrap()["fieldsV1"].to_string();
+    assert!(wire.contains(r#"k:{\"containerPort\":53,\"protocol\":\"TCP\"}"#), "{wire}");
+    let mut spread = deployment(1, nginx("nginx"));
+    spread["spec"]["template"]["spec"]["topologySpreadConstraints"] =
+        json!([{"topologyKey": "zone", "maxSkew": 1, "labelSelector": {}}]);
+    let request = ApplyRequest {
+        live: None,
+        applied: &spread,
+        manager: "ci",
+        force: false,
+        kind: "Deployment",
+        api_version: "apps/v1",
+        subresource: None,
+        now: NOW,
+    };
+    let error = apply(&request).unwrap_err().to_string();
+    assert!(error.contains("omits key field \"whenUnsatisfiable\""), "{error}");
 }

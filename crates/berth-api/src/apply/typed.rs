@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::fieldpath::{FieldSet, Path, PathElement, display};
+use super::fieldpath::{FieldSet, Path, PathElement, canonical_json, display};
 use super::schema::{ListType, Schema, Scope};
 
 /// What one version of an object changed relative to another.
@@ -99,16 +99,29 @@ impl Typed {
             let element = match list {
                 ListType::Atomic => PathElement::Index(i),
                 ListType::Set => PathElement::value(item),
-                ListType::Map { key } => match item.get(key) {
-                    Some(value @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => {
-                        PathElement::key(key, value)
+                ListType::Map { key, second } => {
+                    let omits = |field: &str| {
+                        format!(
+                            "element {i}: associative list with keys has an element that omits key field {field:?}"
+                        )
+                    };
+                    let value = key_value(item, key).ok_or_else(|| omits(key))?;
+                    let mut element = PathElement::key(key, value);
+                    if let Some(second) = second {
+                        let value = match key_value(item, second.name) {
+                            Some(value) => canonical_json(value),
+                            None => match second.default {
+                                Some(default) => canonical_json(&Value::from(default)),
+                                None => return Err(omits(second.name)),
+                            },
+                        };
+                        if let PathElement::Key(fields) = &mut element {
+                            fields.push((second.name.to_owned(), value));
+                            fields.sort();
+                        }
                     }
-                    _ => {
-                        return Err(format!(
-                            "element {i}: associative list with keys has an element that omits key field {key:?}"
-                        ));
-                    }
-                },
+                    element
+                }
             };
             let duplicate = match hashed {
                 true => !seen.insert(element.clone()),
@@ -330,7 +343,7 @@ impl Typed {
     /// or list that pruning left empty goes too unless it is owned itself.
     pub fn prune(&self, object: &mut Value, remove: &FieldSet, owned: &FieldSet) {
         if !remove.is_empty() {
-            self.prune_at(object, &mut Path::new(), remove, owned, None);
+            self.prune_at(object, &mut Path::new(), remove, owned, ListType::Atomic);
         }
     }
 
@@ -340,18 +353,18 @@ impl Typed {
         path: &mut Path,
         remove: &FieldSet,
         owned: &FieldSet,
-        key: Option<&str>,
+        list: ListType,
     ) {
         match value {
             Value::Object(map) => {
                 let keys: Vec<String> =
-                    map.keys().filter(|k| Some(k.as_str()) != key).cloned().collect();
+                    map.keys().filter(|k| !is_key_field(list, k)).cloned().collect();
                 for name in keys {
                     path.push(PathElement::field(&name));
                     if !self.scope.ignores(path)
                         && remove.touches(path)
                         && let Some(child) = map.get_mut(&name)
-                        && self.prune_child(child, path, remove, owned, None)
+                        && self.prune_child(child, path, remove, owned, ListType::Atomic)
                     {
                         map.shift_remove(&name);
                     }
@@ -361,16 +374,14 @@ impl Typed {
             Value::Array(items) => {
                 let list = self.schema.list_type(path);
                 let Ok(elements) = self.elements(list, items) else { return };
-                let key = match list {
-                    ListType::Atomic => return,
-                    ListType::Set => None,
-                    ListType::Map { key } => Some(key),
-                };
+                if list == ListType::Atomic {
+                    return;
+                }
                 let mut drop = Vec::with_capacity(items.len());
                 for (element, item) in elements.into_iter().zip(items.iter_mut()) {
                     path.push(element);
                     drop.push(
-                        remove.touches(path) && self.prune_child(item, path, remove, owned, key),
+                        remove.touches(path) && self.prune_child(item, path, remove, owned, list),
                     );
                     path.pop();
                 }
@@ -391,14 +402,30 @@ impl Typed {
         path: &mut Path,
         remove: &FieldSet,
         owned: &FieldSet,
-        key: Option<&str>,
+        list: ListType,
     ) -> bool {
         if remove.contains(path) && !owned.has_below(path) {
             return true;
         }
         let was_empty = is_empty_container(child);
-        self.prune_at(child, path, remove, owned, key);
+        self.prune_at(child, path, remove, owned, list);
         !was_empty && is_empty_container(child) && !owned.contains(path)
+    }
+}
+
+/// The scalar value of an element's key field.
+fn key_value<'v>(item: &'v Value, field: &str) -> Option<&'v Value> {
+    item.get(field).filter(|v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)))
+}
+
+/// Whether `field` identifies the elements of `list` (an element's key fields stay as long as
+/// the element does).
+fn is_key_field(list: ListType, field: &str) -> bool {
+    match list {
+        ListType::Map { key, second } => {
+            field == key || second.is_some_and(|second| second.name == field)
+        }
+        _ => false,
     }
 }
 
