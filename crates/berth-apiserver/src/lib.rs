@@ -18,6 +18,7 @@ pub mod handlers;
 pub mod meta;
 pub mod objects;
 pub mod openapi;
+pub mod partial;
 pub mod priority;
 pub mod protobuf;
 pub mod request;

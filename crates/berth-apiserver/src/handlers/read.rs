@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::{Ctx, json_response};
 use crate::objects::{self, Objects};
+use crate::partial;
 use crate::resources::{ResourceDef, Sub};
 use crate::status::ApiError;
 use crate::table;
@@ -23,7 +24,16 @@ pub(crate) async fn get(ctx: &Ctx) -> Result<Response, ApiError> {
         let table = table::table(ctx.target.def, &[stored.object], &rv, None, include, now(), true);
         return Ok(json_response(StatusCode::OK, &table));
     }
+    if let Some(version) = view_request(ctx, partial::OBJECT) {
+        return Ok(json_response(StatusCode::OK, &partial::object(&stored.object, version)));
+    }
     Ok(json_response(StatusCode::OK, &stored.object))
+}
+
+/// The `meta.k8s.io` version in which the client asks for a metadata-only `view`.
+pub(crate) fn view_request(ctx: &Ctx, view: &str) -> Option<&'static str> {
+    let accept = ctx.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok())?;
+    partial::requested(accept, view)
 }
 
 /// When the client asks for a `Table` (kubectl's printing), what each row should embed.
@@ -234,7 +244,9 @@ fn expired(error: ApiError, revision: Option<Revision>) -> ApiError {
 pub(crate) async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
     let filter = Filter::from_query(ctx)?;
     let def = ctx.target.def;
-    if let Some(include) = table_request(ctx) {
+    let metadata = view_request(ctx, partial::LIST);
+    let include = table_request(ctx);
+    if include.is_some() || metadata.is_some() {
         let listed = match cached_list(ctx, &filter).await? {
             Some(page) => {
                 let items =
@@ -245,8 +257,11 @@ pub(crate) async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
         };
         let rv = listed.revision.to_string();
         let next = listed.next.as_deref();
-        let table = table::table(def, &listed.items, &rv, next, include, now(), true);
-        return Ok(json_response(StatusCode::OK, &table));
+        let view = match (include, metadata) {
+            (Some(include), _) => table::table(def, &listed.items, &rv, next, include, now(), true),
+            (None, version) => partial::list(&listed.items, &rv, next, version.unwrap_or("v1")),
+        };
+        return Ok(json_response(StatusCode::OK, &view));
     }
     let page = match cached_list(ctx, &filter).await? {
         Some(page) => page,

@@ -52,6 +52,7 @@ pub(crate) async fn watch(ctx: Ctx) -> Result<Response, ApiError> {
         tx,
         def,
         table: super::read::table_request(&ctx).map(str::to_owned),
+        metadata: super::read::view_request(&ctx, crate::partial::OBJECT),
         first_row: true,
         bookmarks,
         initial_end: initial_events == Some(true),
@@ -160,6 +161,8 @@ struct Emitter {
     def: &'static ResourceDef,
     /// With a Table Accept, every event's object is a one-row Table (columns on the first).
     table: Option<String>,
+    /// With a `PartialObjectMetadata` Accept, the `meta.k8s.io` version events carry it in.
+    metadata: Option<&'static str>,
     first_row: bool,
     bookmarks: bool,
     initial_end: bool,
@@ -207,6 +210,16 @@ impl Emitter {
                 .line(json!({"type": kind, "object": table}).to_string().into_bytes())
                 .await;
         }
+        let object = match (self.metadata, object) {
+            (Some(version), Object::Raw(entry)) => Object::Parsed(crate::partial::object(
+                &entry.object().unwrap_or(Value::Null),
+                version,
+            )),
+            (Some(version), Object::Parsed(value)) => {
+                Object::Parsed(crate::partial::object(&value, version))
+            }
+            (None, object) => object,
+        };
         let bytes = match object {
             Object::Raw(entry) => {
                 let mut bytes = Vec::with_capacity(entry.raw.len() + 32);
@@ -227,7 +240,13 @@ impl Emitter {
         if initial_end {
             metadata["annotations"] = json!({"k8s.io/initial-events-end": "true"});
         }
-        let object = json!({"kind": self.def.kind, "apiVersion": self.def.api_version(), "metadata": metadata});
+        let object = match self.metadata {
+            Some(version) => json!({"kind": crate::partial::OBJECT,
+                "apiVersion": format!("meta.k8s.io/{version}"), "metadata": metadata}),
+            None => {
+                json!({"kind": self.def.kind, "apiVersion": self.def.api_version(), "metadata": metadata})
+            }
+        };
         self.line(json!({"type": "BOOKMARK", "object": object}).to_string().into_bytes()).await
     }
 

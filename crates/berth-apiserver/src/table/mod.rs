@@ -212,33 +212,13 @@ fn row(def: &ResourceDef, object: &Value, include_object: &str, now: i64) -> Val
 /// The `PartialObjectMetadata` that stands for an object in a row: what `--show-labels`, `-L`
 /// and the `NAMESPACE` column of `-A` read.
 pub fn partial_metadata(object: &Value) -> Value {
-    let metadata = match object.get("metadata") {
-        Some(metadata @ Value::Object(_)) => metadata.clone(),
-        _ => json!({}),
-    };
-    json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": metadata})
+    crate::partial::object(object, "v1")
 }
 
 /// Whether an `Accept` header asks for a Table: one of its comma-separated media types is
 /// `application/json` with `as=Table`, `g=meta.k8s.io` and `v=v1` (or `v1beta1`).
 pub fn wants_table(accept: &str) -> bool {
-    accept.split(',').any(|media| {
-        let mut parts = media.split(';').map(str::trim);
-        if !parts.next().is_some_and(|kind| kind.eq_ignore_ascii_case("application/json")) {
-            return false;
-        }
-        let (mut as_table, mut group, mut version) = (false, false, false);
-        for (key, value) in parts.filter_map(|p| p.split_once('=')) {
-            let value = value.trim().trim_matches('"');
-            match key.trim() {
-                "as" => as_table = value == "Table",
-                "g" => group = value == "meta.k8s.io",
-                "v" => version = matches!(value, "v1" | "v1beta1"),
-                _ => {}
-            }
-        }
-        as_table && group && version
-    })
+    crate::partial::requested(accept, "Table").is_some()
 }
 
 /// A duration in seconds as kubectl's AGE column shows it (apimachinery's `HumanDuration`):
