@@ -1,6 +1,6 @@
-//! OpenAPI v3: one document per group-version (`/openapi/v3/apis/apps/v1`), listed with a hash
-//! in the index (`/openapi/v3`), and the schemas behind them, which also decide which fields of a
-//! request object are unknown (`?fieldValidation=`).
+//! OpenAPI: the v3 documents, one per group-version (`/openapi/v3/apis/apps/v1`), listed with
+//! a hash in the index (`/openapi/v3`); the v2 document (`/openapi/v2`); and the schemas behind
+//! them, which also decide which fields of a request object are unknown (`?fieldValidation=`).
 //!
 //! The schemas are Kubernetes 1.33's, generated from `k8s-openapi` ([`catalog`]), with the kinds
 //! registered in [`kinds`] and the merge extensions kubectl needs in [`lists`]; [`paths`] writes
@@ -11,17 +11,29 @@
 //! The catalog and the documents are built once, on first use, and never change: they are
 //! derived from constants, so a process-wide [`OnceLock`] holds them rather than the state.
 //! Custom resources' documents ([`custom`]) come from the CRDs the state serves.
+//!
+//! `/openapi/v2` is one Swagger 2.0 document for all of it, converted from the v3 parts by
+//! [`v2`] (no second copy of the schemas), encoded as gnostic protobuf by [`gnostic`] when
+//! kubectl asks for that, and served with an ETag by [`v2_http`]; it is rebuilt when the CRDs
+//! change.
 
 mod catalog;
 mod custom;
 mod fields;
 #[cfg(test)]
 mod fields_tests;
+mod gnostic;
+#[cfg(test)]
+mod gnostic_tests;
 mod kinds;
 mod lists;
 mod paths;
 #[cfg(test)]
 mod tests;
+mod v2;
+pub mod v2_http;
+#[cfg(test)]
+mod v2_tests;
 
 use std::sync::OnceLock;
 
@@ -125,19 +137,30 @@ pub fn document(group: &str, version: &str) -> Value {
 fn build_document(catalog: &Catalog, group: &str, version: &str) -> Value {
     let mut paths = Map::new();
     let mut roots = Vec::new();
-    for def in BUILTINS.iter().filter(|r| r.group == group && r.version == version) {
-        let Some(schema) = catalog.kind(def.group, def.version, def.kind) else { continue };
-        paths::add(&mut paths, def, schema);
-        roots.push(schema);
-        let answers = def.subresources.iter().filter_map(|s| s.response_kind());
-        roots.extend(answers.filter_map(|(g, v, k)| catalog.kind(g, v, k)));
-    }
+    builtin_parts(catalog, group, version, &mut paths, &mut roots);
     json!({
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": "v1.32.0"},
         "paths": paths,
         "components": {"schemas": catalog.reachable(&roots)},
     })
+}
+
+/// Adds the paths of a built-in group-version and the schemas its kinds start from.
+fn builtin_parts<'a>(
+    catalog: &'a Catalog,
+    group: &str,
+    version: &str,
+    paths: &mut Map<String, Value>,
+    roots: &mut Vec<&'a str>,
+) {
+    for def in BUILTINS.iter().filter(|r| r.group == group && r.version == version) {
+        let Some(schema) = catalog.kind(def.group, def.version, def.kind) else { continue };
+        paths::add(paths, def, schema);
+        roots.push(schema);
+        let answers = def.subresources.iter().filter_map(|s| s.response_kind());
+        roots.extend(answers.filter_map(|(g, v, k)| catalog.kind(g, v, k)));
+    }
 }
 
 fn hash(body: &[u8]) -> String {
