@@ -17,15 +17,16 @@ use prost_reflect::prost_types::{
 use prost_reflect::{DescriptorPool, FieldDescriptor, MessageDescriptor};
 
 use super::Error;
-use super::schema::{self, Field};
+use super::schema::{self, Message};
 use crate::resources;
 
 /// The decoder's view of [`schema::MESSAGES`].
 #[derive(Debug)]
 pub(super) struct Schema {
     pool: DescriptorPool,
-    /// Full names (`apps.v1.DeploymentSpec.replicas`) of fields whose Go type is a pointer.
-    pointers: HashSet<String>,
+    /// Full names (`apps.v1.DeploymentSpec.replicas`) of fields written even when zero: Go
+    /// pointers, and values whose JSON tag has no `omitempty` (`!T` in the table).
+    kept_when_zero: HashSet<String>,
     /// Full names of fields that are Go structs inlined into their parent.
     inlined: HashSet<String>,
 }
@@ -37,7 +38,7 @@ impl Schema {
     /// The schema, built on first use.
     pub(super) fn get() -> Result<&'static Schema, Error> {
         SCHEMA
-            .get_or_init(|| Schema::build(schema::MESSAGES))
+            .get_or_init(|| Schema::build(schema::messages()))
             .as_ref()
             .map_err(|error| Error::Schema(error.clone()))
     }
@@ -47,21 +48,32 @@ impl Schema {
         self.pool.get_message_by_name(full_name)
     }
 
-    /// The message of an object of `apiVersion` and `kind` that berth serves: `v1 Pod` →
-    /// `core.v1.Pod`, `apps/v1 Deployment` → `apps.v1.Deployment`.
+    /// The message of an object of `apiVersion` and `kind` that berth serves, as a resource or
+    /// as the body of a subresource: `v1 Pod` → `core.v1.Pod`, `apps/v1 Deployment` →
+    /// `apps.v1.Deployment`, `policy/v1 Eviction` → `policy.v1.Eviction`.
     pub(super) fn object(&self, api_version: &str, kind: &str) -> Option<MessageDescriptor> {
         let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
         let word = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric());
-        if !word(version) || !word(kind) || resources::by_kind(group, kind).is_none() {
+        let subresource = || {
+            resources::BUILTINS
+                .iter()
+                .flat_map(|def| def.subresources)
+                .any(|sub| sub.response_kind() == Some((group, version, kind)))
+        };
+        if !word(version)
+            || !word(kind)
+            || (resources::by_kind(group, kind).is_none() && !subresource())
+        {
             return None;
         }
         let package = if group.is_empty() { "core" } else { group.split('.').next()? };
         self.message(&format!("{package}.{version}.{kind}"))
     }
 
-    /// A Go pointer: set to zero is still set (`replicas: 0`, `suspend: false`).
-    pub(super) fn is_pointer(&self, field: &FieldDescriptor) -> bool {
-        self.pointers.contains(field.full_name())
+    /// A Go pointer (set to zero is still set: `replicas: 0`, `suspend: false`) or a value Go
+    /// writes even when zero.
+    pub(super) fn keeps_zero(&self, field: &FieldDescriptor) -> bool {
+        self.kept_when_zero.contains(field.full_name())
     }
 
     /// The field's key in JSON; `None` when its Go struct is inlined into the parent.
@@ -69,10 +81,10 @@ impl Schema {
         (!self.inlined.contains(field.full_name())).then(|| field.name())
     }
 
-    fn build(messages: &[(&str, &[Field])]) -> Result<Schema, String> {
+    fn build<'a>(messages: impl IntoIterator<Item = &'a Message>) -> Result<Schema, String> {
         let mut files: Vec<FileDescriptorProto> = Vec::new();
         let mut imports: Vec<BTreeSet<String>> = Vec::new();
-        let mut pointers = HashSet::new();
+        let mut kept_when_zero = HashSet::new();
         let mut inlined = HashSet::new();
         for (full_name, fields) in messages {
             let (package, name) = full_name
@@ -105,8 +117,8 @@ impl Schema {
                     json_name.to_owned()
                 };
                 let field_full_name = format!("{full_name}.{field_name}");
-                if ty.pointer {
-                    pointers.insert(field_full_name.clone());
+                if ty.pointer || ty.always {
+                    kept_when_zero.insert(field_full_name.clone());
                 }
                 if json_name.is_empty() {
                     inlined.insert(field_full_name);
@@ -131,14 +143,16 @@ impl Schema {
         }
         let pool = DescriptorPool::from_file_descriptor_set(FileDescriptorSet { file: files })
             .map_err(|error| error.to_string())?;
-        Ok(Schema { pool, pointers, inlined })
+        Ok(Schema { pool, kept_when_zero, inlined })
     }
 }
 
-/// A Go type from the table: `*int32`, `[]Container`, `map[string]resource.Quantity`.
+/// A Go type from the table: `*int32`, `!int32`, `[]Container`, `map[string]resource.Quantity`.
 #[derive(Debug)]
 struct GoType {
     pointer: bool,
+    /// `!T`: written even when zero.
+    always: bool,
     shape: Shape,
     elem: Elem,
 }
@@ -163,6 +177,10 @@ impl GoType {
             Some(rest) => (true, rest),
             None => (false, text),
         };
+        let (always, rest) = match rest.strip_prefix('!') {
+            Some(rest) if !pointer => (true, rest),
+            _ => (false, rest),
+        };
         let (shape, elem) = if let Some(elem) = rest.strip_prefix("[]") {
             (Shape::List, elem)
         } else if let Some(elem) = rest.strip_prefix("map[string]") {
@@ -170,7 +188,7 @@ impl GoType {
         } else {
             (Shape::Single, rest)
         };
-        if pointer && shape != Shape::Single {
+        if (pointer || always) && shape != Shape::Single {
             return Err(format!("{text:?}: a pointer to a slice or a map"));
         }
         let elem = match elem {
@@ -185,7 +203,7 @@ impl GoType {
             name if name.contains('.') => Elem::Message(name.to_owned()),
             _ => return Err(format!("{text:?} is not a type of the table")),
         };
-        Ok(GoType { pointer, shape, elem })
+        Ok(GoType { pointer, always, shape, elem })
     }
 
     /// The field's descriptor; a map also adds its entry message to `nested`.
@@ -261,23 +279,44 @@ mod tests {
     fn the_table_builds_and_every_kind_is_served() {
         let schema = schema();
         let served = resources::BUILTINS.iter().map(|def| (def.api_version(), def.kind));
-        let mut found = 0;
-        for (full_name, _) in schema::MESSAGES {
+        for (full_name, _) in schema::messages() {
             let message = schema.message(full_name).expect("in the pool");
-            if message.get_field_by_name("metadata").is_none() || full_name.ends_with("Spec") {
+            let template = full_name.ends_with("TemplateSpec") || full_name.ends_with("Template");
+            if message.get_field_by_name("metadata").is_none()
+                || (template && !full_name.ends_with(".PodTemplate"))
+            {
                 continue;
             }
             let (package, kind) = full_name.rsplit_once('.').expect("a package");
-            let object = served.clone().find(|(v, k)| {
-                *k == kind && schema.object(v, k).is_some_and(|m| m.full_name() == *full_name)
-            });
+            let object = served
+                .clone()
+                .chain(SUBRESOURCE_KINDS.iter().map(|(v, k)| (v.to_string(), *k)))
+                .find(|(v, k)| {
+                    *k == kind && schema.object(v, k).is_some_and(|m| m.full_name() == *full_name)
+                });
             assert!(object.is_some(), "{full_name} ({package}) is not a kind berth serves");
-            found += 1;
         }
-        assert_eq!(
-            found, 9,
-            "Namespace, ConfigMap, Secret, ServiceAccount, Pod, Service, Deployment, Job, CronJob"
-        );
+    }
+
+    /// The bodies of subresources a typed client posts in protobuf.
+    const SUBRESOURCE_KINDS: &[(&str, &str)] =
+        &[("autoscaling/v1", "Scale"), ("v1", "Binding"), ("policy/v1", "Eviction")];
+
+    /// Every built-in kind decodes from protobuf, except CustomResourceDefinitions (whose
+    /// schemas are deep and which kubectl only ever applies as JSON).
+    #[test]
+    fn every_built_in_kind_is_in_the_table() {
+        let schema = schema();
+        for def in resources::BUILTINS {
+            if def.group == "apiextensions.k8s.io" {
+                continue;
+            }
+            let object = schema.object(&def.api_version(), def.kind);
+            assert!(object.is_some(), "{} {} is not in the table", def.api_version(), def.kind);
+        }
+        for (api_version, kind) in SUBRESOURCE_KINDS {
+            assert!(schema.object(api_version, kind).is_some(), "{api_version} {kind}");
+        }
     }
 
     #[test]
@@ -287,10 +326,20 @@ mod tests {
         assert_eq!(name("apps/v1", "Deployment").as_deref(), Some("apps.v1.Deployment"));
         assert_eq!(name("v1", "Secret").as_deref(), Some("core.v1.Secret"));
         assert_eq!(name("batch/v1", "CronJob").as_deref(), Some("batch.v1.CronJob"));
+        let rbac = name("rbac.authorization.k8s.io/v1", "ClusterRole");
+        assert_eq!(rbac.as_deref(), Some("rbac.v1.ClusterRole"));
+        let event = name("events.k8s.io/v1", "Event");
+        assert_eq!(event.as_deref(), Some("events.v1.Event"));
+        let hpa = name("autoscaling/v1", "HorizontalPodAutoscaler");
+        assert_eq!(hpa.as_deref(), Some("autoscaling.v1.HorizontalPodAutoscaler"));
+        assert_eq!(name("policy/v1", "Eviction").as_deref(), Some("policy.v1.Eviction"));
         assert_eq!(name("batch/v1beta1", "CronJob"), None, "not in the table");
-        assert_eq!(name("apps/v1", "StatefulSet"), None, "served, but not in the table");
+        let crd = name("apiextensions.k8s.io/v1", "CustomResourceDefinition");
+        assert_eq!(crd, None, "served, but not in the table");
         assert_eq!(name("v1", "PodSpec"), None, "not a kind");
         assert_eq!(name("v1", "PodTemplateSpec"), None, "not a kind");
+        assert_eq!(name("v1", "PersistentVolumeClaimTemplate"), None, "not a kind");
+        assert_eq!(name("policy/v1", "PodDisruptionBudgetSpec"), None, "not a kind");
         assert_eq!(name("v1", "Pod.LabelsEntry"), None);
         assert_eq!(name("", "Pod"), None);
     }
@@ -301,8 +350,8 @@ mod tests {
         let field = |message: &str, name: &str| {
             schema.message(message).and_then(|m| m.get_field_by_name(name)).expect("a field")
         };
-        assert!(schema.is_pointer(&field("apps.v1.DeploymentSpec", "replicas")));
-        assert!(!schema.is_pointer(&field("apps.v1.DeploymentSpec", "minReadySeconds")));
+        assert!(schema.keeps_zero(&field("apps.v1.DeploymentSpec", "replicas")));
+        assert!(!schema.keeps_zero(&field("apps.v1.DeploymentSpec", "minReadySeconds")));
         let source = field("core.v1.Volume", "volumeSource");
         assert_eq!(schema.json_name(&source), None);
         assert_eq!(schema.json_name(&field("core.v1.Volume", "name")), Some("name"));
@@ -323,15 +372,14 @@ mod tests {
 
     #[test]
     fn a_broken_table_is_an_error_not_a_panic() {
-        let bad: &[(&str, &[Field])] = &[("core.v1.Pod", &[(1, "spec", "PodSpec")])];
-        let error = Schema::build(bad).expect_err("PodSpec is missing");
+        let bad: &[Message] = &[("core.v1.Pod", &[(1, "spec", "PodSpec")])];
+        let error = Schema::build(bad.iter()).expect_err("PodSpec is missing");
         assert!(error.contains("PodSpec"), "{error}");
-        let bad: &[(&str, &[Field])] = &[("core.v1.Pod", &[(1, "", "string")])];
-        assert!(Schema::build(bad).is_err());
-        let bad: &[(&str, &[Field])] = &[("core.v1.Pod", &[(1, "a", "*[]string")])];
-        assert!(Schema::build(bad).is_err());
-        let bad: &[(&str, &[Field])] =
-            &[("core.v1.Pod", &[(1, "a", "string"), (1, "b", "string")])];
-        assert!(Schema::build(bad).is_err(), "a number used twice");
+        let bad: &[Message] = &[("core.v1.Pod", &[(1, "", "string")])];
+        assert!(Schema::build(bad.iter()).is_err());
+        let bad: &[Message] = &[("core.v1.Pod", &[(1, "a", "*[]string")])];
+        assert!(Schema::build(bad.iter()).is_err());
+        let bad: &[Message] = &[("core.v1.Pod", &[(1, "a", "string"), (1, "b", "string")])];
+        assert!(Schema::build(bad.iter()).is_err(), "a number used twice");
     }
 }

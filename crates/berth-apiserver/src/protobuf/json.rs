@@ -4,8 +4,8 @@
 //! merged into the parent, maps as objects, `bytes` as base64, and a scalar left out when it
 //! is zero unless it is a Go pointer (zero values are what Go writes for unset plain fields,
 //! and Kubernetes' JSON omits them). The types with a JSON form of their own are special
-//! cases: `Time`/`MicroTime` (RFC 3339 UTC), `IntOrString`, `Quantity` and `FieldsV1`
-//! (embedded JSON).
+//! cases: `Time`/`MicroTime` (RFC 3339 UTC), `IntOrString`, `Quantity`, and `FieldsV1` and
+//! `RawExtension` (embedded JSON).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -37,7 +37,7 @@ pub(super) fn message(schema: &Schema, msg: &DynamicMessage) -> Result<Value, Er
             let text = get(msg, "string").and_then(|s| s.as_str().map(str::to_owned));
             Ok(json!(text.unwrap_or_else(|| "0".to_owned())))
         }
-        "meta.v1.FieldsV1" => embedded_json(msg, "raw"),
+        "meta.v1.FieldsV1" | "runtime.RawExtension" => embedded_json(msg, "raw"),
         _ => object(schema, msg),
     }
 }
@@ -47,7 +47,7 @@ fn object(schema: &Schema, msg: &DynamicMessage) -> Result<Value, Error> {
     let mut out = Map::new();
     for (field, proto) in msg.fields() {
         let plain = !field.is_list() && !field.is_map();
-        if plain && is_zero(proto) && !schema.is_pointer(&field) {
+        if plain && is_zero(proto) && !schema.keeps_zero(&field) {
             continue;
         }
         match (value(schema, proto)?, schema.json_name(&field)) {
@@ -154,7 +154,7 @@ fn time(msg: &DynamicMessage, micro: bool) -> Result<Value, Error> {
     Ok(json!(format!("{date_time}.{:06}Z", nanos / 1000)))
 }
 
-/// `FieldsV1` carries JSON bytes.
+/// `FieldsV1` and `RawExtension` (a ControllerRevision's data) carry JSON bytes.
 fn embedded_json(msg: &DynamicMessage, field: &str) -> Result<Value, Error> {
     let Some(raw) = get(msg, field) else { return Ok(Value::Null) };
     match raw.as_bytes() {

@@ -52,10 +52,15 @@ fn kinds_outside_the_table_are_415() {
     assert!(error.message.contains("apps/v1beta1, Kind=Deployment"), "{}", error.message);
     assert!(error.message.contains("application/json"), "{}", error.message);
     let stateful_set = apps::StatefulSet::default();
-    let statefulsets = def("apps", "statefulsets");
-    assert_eq!(code(decode(&envelope("apps/v1", "StatefulSet", &stateful_set), statefulsets)), 415);
+    let crds = def("apiextensions.k8s.io", "customresourcedefinitions");
+    let body = envelope("apiextensions.k8s.io/v1", "CustomResourceDefinition", &stateful_set);
+    assert_eq!(code(decode(&body, crds)), 415, "served, but not in the table");
     assert_eq!(code(decode(&envelope("v1", "NoSuchKind", &stateful_set), deployments)), 415);
     assert_eq!(code(decode(&envelope("v1", "PodSpec", &stateful_set), deployments)), 415);
+    let body = envelope("autoscaling/v1", "Scale", &stateful_set);
+    assert_eq!(code(decode(&body, def("batch", "jobs"))), 200, "a subresource's kind decodes");
+    let body = envelope("policy/v1", "PodDisruptionBudgetSpec", &stateful_set);
+    assert_eq!(code(decode(&body, def("policy", "poddisruptionbudgets"))), 415);
 }
 
 /// A field the table lacks is refused by name and number, wherever it sits: dropping it would
@@ -63,7 +68,7 @@ fn kinds_outside_the_table_are_415() {
 #[test]
 fn fields_outside_the_table_are_415() {
     let mut spec = pod_spec(vec![container("c", "busybox")]);
-    spec.affinity = Some(core::Affinity::default());
+    spec.ephemeral_containers = vec![core::EphemeralContainer::default()];
     let deployment = apps::Deployment {
         metadata: Some(object_meta("web", &[])),
         spec: Some(apps::DeploymentSpec {
@@ -73,27 +78,27 @@ fn fields_outside_the_table_are_415() {
         status: None,
     };
     let body = envelope("apps/v1", "Deployment", &deployment);
-    let error =
-        decode(&body, def("apps", "deployments")).expect_err("affinity is not in the table");
+    let error = decode(&body, def("apps", "deployments"))
+        .expect_err("ephemeralContainers are not in the table");
     assert_eq!((error.code, error.reason), (415, "UnsupportedMediaType"));
-    for needle in ["field 18 of core.v1.PodSpec", "at spec.template.spec", "application/json"] {
+    for needle in ["field 34 of core.v1.PodSpec", "at spec.template.spec", "application/json"] {
         assert!(error.message.contains(needle), "{needle}: {}", error.message);
     }
 
     // Deep in a list, inside an inlined struct.
     let mut spec = pod_spec(vec![]);
     spec.volumes = vec![core::Volume {
-        name: Some("nfs".into()),
+        name: Some("iscsi".into()),
         volume_source: Some(core::VolumeSource {
-            nfs: Some(core::NfsVolumeSource::default()),
+            iscsi: Some(core::IscsiVolumeSource::default()),
             ..Default::default()
         }),
     }];
     let pod = core::Pod { metadata: Some(object_meta("p", &[])), spec: Some(spec), status: None };
-    let error = decode(&envelope("v1", "Pod", &pod), def("", "pods")).expect_err("nfs");
+    let error = decode(&envelope("v1", "Pod", &pod), def("", "pods")).expect_err("iscsi");
     assert_eq!(error.code, 415);
     assert!(
-        error.message.contains("field 7 of core.v1.VolumeSource (at spec.volumes[0])"),
+        error.message.contains("field 8 of core.v1.VolumeSource (at spec.volumes[0])"),
         "{}",
         error.message
     );

@@ -3,8 +3,12 @@
 //! encoder always writes (empty strings, zero numbers, empty `Time`) are set here as Go sets
 //! them, so that "zero means unset" is exercised.
 //!
-//! [`objects`] decodes each kind of the table; [`envelope`] covers the envelope and every
-//! refusal (415 for kinds and fields outside the table, 400 for bodies that are not protobuf).
+//! [`objects`] decodes the kinds of the first table (namespaces, config, pods, services, apps,
+//! batch); [`generators`] what the other `kubectl create` generators and `kubectl autoscale`
+//! build; [`typed`] what typed clients commonly write (events, leases, endpoints, limits,
+//! network policies, nodes, pods, subresource bodies) and [`workloads`] their storage and
+//! workload objects; [`envelope`] covers the envelope and every refusal
+//! (415 for kinds and fields outside the table, 400 for bodies that are not protobuf).
 
 use std::collections::BTreeMap;
 
@@ -122,4 +126,7 @@ fn pod_spec(containers: Vec<core::Container>) -> core::PodSpec {
 }
 
 mod envelope;
+mod generators;
 mod objects;
+mod typed;
+mod workloads;
