@@ -44,6 +44,9 @@ pub fn apply(def: &ResourceDef, object: &mut Value) {
             }
         }
         ("", "Service") => service_spec(child(map, "spec")),
+        ("autoscaling", "HorizontalPodAutoscaler") => {
+            crate::conversion::hpa::set_defaults(def.version, map);
+        }
         ("scheduling.k8s.io", "PriorityClass") => {
             map.entry("preemptionPolicy").or_insert_with(|| json!("PreemptLowerPriority"));
         }

@@ -11,6 +11,7 @@
 //! ([`defaults`]) → compare-and-swap in the store ([`objects::Objects`]) → the object back.
 
 pub mod cache;
+pub mod conversion;
 pub mod crds;
 pub mod defaults;
 pub mod discovery;

@@ -1,7 +1,7 @@
 //! API objects on top of the store: storage keys, JSON encoding, and `resourceVersion` as the
 //! store's `mod_revision`. An object is stored without its `resourceVersion`; every read puts
-//! the revision of its last write back in. A custom resource is stored with the `apiVersion`
-//! of its storage version and read back with the one of the version asked for.
+//! the revision of its last write back in. An object is stored in its kind's storage version
+//! and read back in the version asked for ([`crate::conversion`]).
 
 use std::sync::Arc;
 
@@ -62,7 +62,7 @@ impl Objects {
             .await
             .map_err(|e| ApiError::from_store(e, def, name))?;
         let mut stored = decode(&kv)?;
-        crate::crds::convert(def, &mut stored.object);
+        crate::conversion::convert(def, &mut stored.object);
         Ok(stored)
     }
 
@@ -73,13 +73,13 @@ impl Objects {
         name: &str,
         object: &Value,
     ) -> Result<Stored, ApiError> {
-        let value = encode(&in_storage(def, object))?;
+        let stored = crate::conversion::to_storage(def, object)?;
         let kv = self
             .store
-            .create(&Self::key(def, namespace, name), value)
+            .create(&Self::key(def, namespace, name), encode(&stored)?)
             .await
             .map_err(|e| ApiError::from_store(e, def, name))?;
-        with_revision(object.clone(), kv.mod_revision)
+        with_revision(as_read(def, object, stored), kv.mod_revision)
     }
 
     /// Replaces the object if it is still at `expected`; a [`StoreError::Conflict`] comes back
@@ -92,9 +92,10 @@ impl Objects {
         object: &Value,
         expected: Revision,
     ) -> Result<Result<Stored, StoreError>, ApiError> {
-        let value = encode(&in_storage(def, object))?;
+        let stored = crate::conversion::to_storage(def, object)?;
+        let value = encode(&stored)?;
         match self.store.update(&Self::key(def, namespace, name), value, expected).await {
-            Ok(kv) => Ok(Ok(with_revision(object.clone(), kv.mod_revision)?)),
+            Ok(kv) => Ok(Ok(with_revision(as_read(def, object, stored), kv.mod_revision)?)),
             Err(conflict @ StoreError::Conflict { .. }) => Ok(Err(conflict)),
             Err(e) => Err(ApiError::from_store(e, def, name)),
         }
@@ -144,16 +145,12 @@ pub fn set_resource_version(object: &mut Value, revision: Revision) {
     }
 }
 
-/// The object as stored: a custom resource with its storage version's `apiVersion`.
-fn in_storage<'a>(def: &ResourceDef, object: &'a Value) -> std::borrow::Cow<'a, Value> {
-    let stored = def.storage_api_version();
-    match object.get("apiVersion").and_then(Value::as_str) {
-        Some(version) if def.custom.is_some() && version != stored => {
-            let mut object = object.clone();
-            object["apiVersion"] = Value::String(stored);
-            std::borrow::Cow::Owned(object)
-        }
-        _ => std::borrow::Cow::Borrowed(object),
+/// What a read of the object just written returns: the stored form in `def`'s version (so a
+/// write answers with what a get then shows).
+fn as_read(def: &ResourceDef, written: &Value, stored: std::borrow::Cow<'_, Value>) -> Value {
+    match stored {
+        std::borrow::Cow::Borrowed(_) => written.clone(),
+        std::borrow::Cow::Owned(stored) => crate::conversion::converted(def, stored),
     }
 }
 

@@ -155,7 +155,9 @@ impl Items {
 pub(crate) async fn list_items(ctx: &Ctx, filter: &Filter) -> Result<Listed, ApiError> {
     let (items, revision, next) = collect(ctx, filter, Items::Parsed(Vec::new())).await?;
     let items = match items {
-        Items::Parsed(items) => items,
+        Items::Parsed(items) => {
+            items.into_iter().map(|i| crate::conversion::converted(ctx.target.def, i)).collect()
+        }
         Items::Raw(_) => Vec::new(),
     };
     Ok(Listed { items, revision, next })
@@ -249,8 +251,12 @@ pub(crate) async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
     if include.is_some() || metadata.is_some() {
         let listed = match cached_list(ctx, &filter).await? {
             Some(page) => {
-                let items =
-                    page.items.iter().filter_map(|r| serde_json::from_slice(r).ok()).collect();
+                let items = page
+                    .items
+                    .iter()
+                    .filter_map(|r| serde_json::from_slice(r).ok())
+                    .map(|item| crate::conversion::converted(def, item))
+                    .collect();
                 Listed { items, revision: page.revision, next: page.next }
             }
             None => list_items(ctx, &filter).await?,
@@ -275,7 +281,7 @@ pub(crate) async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
         }
     };
     let RawPage { mut items, revision, next, remaining } = page;
-    crate::crds::convert_raw(def, &mut items);
+    crate::conversion::convert_raw(def, &mut items);
     let mut metadata = json!({"resourceVersion": revision.to_string()});
     if let Some(next) = next {
         metadata["continue"] = json!(next);

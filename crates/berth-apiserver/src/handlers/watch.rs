@@ -177,13 +177,13 @@ impl Emitter {
     }
 
     async fn event(&mut self, kind: &str, object: Object) -> bool {
-        // A custom resource watched in another version than the one it is stored in.
+        // An object watched in another version than the one it is stored in.
         let object = match object {
-            Object::Raw(entry) if crate::crds::needs_conversion(self.def) => {
+            Object::Raw(entry) if crate::conversion::needs_conversion(self.def) => {
                 let value = entry.object().unwrap_or(Value::Null);
-                Object::Parsed(crate::crds::converted(self.def, value))
+                Object::Parsed(crate::conversion::converted(self.def, value))
             }
-            Object::Parsed(value) => Object::Parsed(crate::crds::converted(self.def, value)),
+            Object::Parsed(value) => Object::Parsed(crate::conversion::converted(self.def, value)),
             raw => raw,
         };
         if let Some(include) = &self.table {

@@ -366,9 +366,10 @@ fn keep_managed_fields(ctx: &Ctx, old: &Value, next: &mut Value) -> Result<(), A
     }
     match ctx.target.sub {
         Some(Sub::Status) => {
-            let status = next.as_object_mut().and_then(|map| map.remove("status"));
-            *next = old.clone();
+            let mut body = std::mem::replace(next, old.clone());
+            let status = body.as_object_mut().and_then(|map| map.remove("status"));
             set_or_remove(next, "status", status);
+            crate::conversion::keep_status_annotations(def, &body, next);
         }
         Some(Sub::Finalize) => {
             let finalizers = next.pointer("/spec/finalizers").cloned();
@@ -380,7 +381,10 @@ fn keep_managed_fields(ctx: &Ctx, old: &Value, next: &mut Value) -> Result<(), A
                 };
             }
         }
-        _ if def.has(Sub::Status) => set_or_remove(next, "status", old.get("status").cloned()),
+        _ if def.has(Sub::Status) => {
+            set_or_remove(next, "status", old.get("status").cloned());
+            crate::conversion::keep_status_annotations(def, old, next);
+        }
         _ => {}
     }
     set_type(def, next);
