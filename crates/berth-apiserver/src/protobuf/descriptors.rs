@@ -1,5 +1,5 @@
 //! The table in [`schema`] as prost-reflect descriptors, and the questions the decoder asks
-//! about them: which message an object kind is, which fields are Go pointers and which Go
+//! about them: which message an object kind is, which fields are kept when zero and which Go
 //! structs are inlined into their parent.
 //!
 //! [`Schema::get`] builds everything once, at the first protobuf request: each package of the
@@ -20,7 +20,7 @@ use super::Error;
 use super::schema::{self, Message};
 use crate::resources;
 
-/// The decoder's view of [`schema::MESSAGES`].
+/// The decoder's view of the table in [`schema`].
 #[derive(Debug)]
 pub(super) struct Schema {
     pool: DescriptorPool,
