@@ -259,6 +259,9 @@ pub fn validate(def: &ResourceDef, object: &Value, old: Option<&Value>) -> Resul
         }
         ("batch", "CronJob") => cron_job(object, &mut causes),
         ("", "ConfigMap" | "Secret") => immutable_data(object, old, &mut causes),
+        ("scheduling.k8s.io", "PriorityClass") => {
+            crate::priority::classes::validate(object, old, &mut causes)
+        }
         _ => {}
     }
     if causes.is_empty() { Ok(()) } else { Err(causes) }

@@ -2,10 +2,13 @@
 //! default one) and leaves with `spec.priority` and `spec.preemptionPolicy` taken from it, the
 //! fields the scheduler's preemption reads. A class that does not exist, or a pod that states a
 //! priority or policy other than its class's, is refused with 403 as Kubernetes refuses it.
-//! [`bootstrap`] creates the two built-in system classes.
+//! [`bootstrap`] creates the two built-in system classes; [`classes`] has the rules of the
+//! classes themselves.
 //!
 //! Classes are read from the watch cache when the server has one; a named class the cache has
 //! not seen yet (created a moment ago) costs one store read.
+
+pub mod classes;
 
 use serde_json::{Value, json};
 
@@ -167,5 +170,7 @@ pub(crate) async fn bootstrap(objects: &Objects) -> Result<(), ApiError> {
     Ok(())
 }
 
+#[cfg(test)]
+mod classes_tests;
 #[cfg(test)]
 mod tests;

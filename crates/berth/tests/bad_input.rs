@@ -1,12 +1,12 @@
 //! Black-box: hostile and malformed requests get the right `Status` quickly, and nothing is
 //! written: huge JSON patches, deeply nested documents, malformed patches, and the server keeps
-//! serving afterwards.
+//! serving afterwards; PriorityClasses that break Kubernetes' rules are refused through kubectl.
 
 mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{curl, json, ok, server};
+use common::{curl, fails, json, ok, server, write};
 use serde_json::Value;
 
 /// `(status code, body as JSON)` of a raw HTTP request.
@@ -220,4 +220,96 @@ fn bad_requests_get_status_errors() {
     ]);
     assert_eq!(code, "409", "{body}");
     assert!(body.contains("the object has been modified"), "{body}");
+}
+
+fn priority_class(name: &str, value: i64, global_default: bool) -> String {
+    format!(
+        "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {{name: {name}}}\nvalue: {value}\nglobalDefault: {global_default}\n"
+    )
+}
+
+#[test]
+fn priority_classes_break_no_kubernetes_rule() {
+    let server = server(&[]);
+    let create = |name: &str, value: i64, global_default: bool| {
+        let manifest =
+            write(&server, &format!("{name}.yaml"), &priority_class(name, value, global_default));
+        server.kubectl(&["create", "-f", &manifest]).expect("kubectl")
+    };
+    let stderr = |output: std::process::Output| {
+        assert!(!output.status.success(), "should fail: {}", common::stdout(&output));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+
+    // The value never changes.
+    assert!(create("low", 100, false).status.success());
+    let refused = fails(
+        &server,
+        &["patch", "priorityclass", "low", "--type=merge", "-p", r#"{"value":200}"#],
+    );
+    assert!(refused.contains("is invalid"), "{refused}");
+    assert!(refused.contains("value: Forbidden: may not be changed in an update."), "{refused}");
+    assert_eq!(json(&server, &["get", "priorityclass", "low"])["value"], 100);
+    ok(&server, &["patch", "priorityclass", "low", "--type=merge", "-p", r#"{"description":"d"}"#]);
+
+    // One global default: a second one, created or patched, is refused naming the first.
+    assert!(create("first", 10, true).status.success());
+    let refused = stderr(create("second", 20, true));
+    assert!(refused.contains("(Forbidden)"), "{refused}");
+    assert!(
+        refused.contains(
+            "PriorityClass first is already marked as default. Only one default can exist"
+        ),
+        "{refused}"
+    );
+    let refused = fails(
+        &server,
+        &["patch", "priorityclass", "low", "--type=merge", "-p", r#"{"globalDefault":true}"#],
+    );
+    assert!(refused.contains("PriorityClass first is already marked as default"), "{refused}");
+    ok(
+        &server,
+        &[
+            "patch",
+            "priorityclass",
+            "first",
+            "--type=merge",
+            "-p",
+            r#"{"description":"still the default"}"#,
+        ],
+    );
+    assert_eq!(json(&server, &["get", "priorityclass", "low"])["globalDefault"], false);
+
+    // system- names are the built-in classes'; user classes stay under a billion.
+    let refused = stderr(create("system-mine", 10, false));
+    assert!(refused.contains("is invalid"), "{refused}");
+    assert!(refused.contains("priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class"), "{refused}");
+    let refused = stderr(create("huge", 1_000_000_001, false));
+    assert!(
+        refused.contains(
+            "value: Forbidden: maximum allowed value of a user defined priority is 1000000000"
+        ),
+        "{refused}"
+    );
+    assert!(create("top", 1_000_000_000, false).status.success());
+
+    // The raw Status: 422 with the field cause.
+    let url = server.url().expect("url");
+    let (code, status) = request(&[
+        "-X",
+        "PATCH",
+        "-H",
+        "Content-Type: application/merge-patch+json",
+        "-d",
+        r#"{"value":7}"#,
+        &format!("{url}/apis/scheduling.k8s.io/v1/priorityclasses/top"),
+    ]);
+    assert_eq!(code, "422", "{status}");
+    assert_eq!(status["details"]["causes"][0]["field"], "value", "{status}");
+    assert_eq!(status["details"]["causes"][0]["reason"], "FieldValueForbidden", "{status}");
+    let names = ok(&server, &["get", "priorityclasses", "-o", "name"]);
+    assert!(
+        !names.contains("second") && !names.contains("system-mine") && !names.contains("huge"),
+        "{names}"
+    );
 }

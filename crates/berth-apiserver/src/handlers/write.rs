@@ -94,6 +94,7 @@ pub(crate) async fn create(ctx: &Ctx, mut object: Value) -> Result<Response, Api
     }
     defaults::validate(def, &object, None)
         .map_err(|causes| ApiError::invalid(def, def.kind, &name, causes))?;
+    crate::priority::classes::admit(&ctx.state, def, &object, true).await?;
     admit_custom(ctx, &mut object, None)?;
     super::apply::record_write(ctx, None, &mut object);
     if ctx.dry_run() {
@@ -306,6 +307,7 @@ pub(crate) async fn update_with(
         }
         let mut next = change(&current.object)?;
         keep_managed_fields(ctx, &current.object, &mut next)?;
+        crate::priority::classes::admit(&ctx.state, def, &next, false).await?;
         super::apply::record_write(ctx, Some(&current.object), &mut next);
         if ctx.dry_run() {
             return Ok(next);
