@@ -103,8 +103,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/healthz", get(healthz))
         .route("/livez", get(livez))
         .route("/readyz", get(readyz))
-        .route("/openapi/v3", get(openapi_index))
         .route("/openapi/v2", get(openapi_v2))
+        .route("/openapi/v3", get(openapi_index))
         .route("/openapi/v3/{*path}", get(openapi_document))
         .fallback(fallback)
         .with_state(state)
@@ -162,11 +162,11 @@ async fn readyz(State(state): State<ApiState>) -> Response {
     }
 }
 
-async fn openapi_index(State(state): State<ApiState>) -> Response {
 async fn openapi_v2(State(state): State<ApiState>, headers: axum::http::HeaderMap) -> Response {
     openapi::v2_http::serve(state.crds.clone(), &headers).await
 }
 
+async fn openapi_index(State(state): State<ApiState>) -> Response {
     handlers::json_response(StatusCode::OK, &openapi::index_with(&state.crds))
 }
 
