@@ -1,12 +1,14 @@
 //! Server-side apply and the field ownership of other writes. The input is the live object
 //! (`null` when the apply creates it), the applied configuration and, optionally, options:
-//! `{"manager": "m", "force": true, "subresource": "status", "kind": "Pod", "apiVersion": "v1"}`
-//! (by default a non-forced apply by `fuzz` of the configuration's own kind and version,
-//! a Deployment's when it names none). Applying the same configuration again by the same
-//! manager changes nothing, not even the time in `managedFields`.
+//! `{"manager": "m", "force": true, "subresource": "status", "kind": "Pod", "apiVersion": "v1",
+//! "schema": {"type": "object", ...}}` (by default a non-forced apply by `fuzz` of the
+//! configuration's own kind and version, a Deployment's when it names none; `schema`, a CRD's
+//! `openAPIV3Schema`, gives the rules of a custom resource instead of the kind's). Applying the
+//! same configuration again by the same manager changes nothing, not even the time in
+//! `managedFields`.
 #![no_main]
 
-use berth_api::apply::{ApplyOutcome, ApplyRequest, apply, record_update};
+use berth_api::apply::{ApplyOutcome, ApplyRequest, Schema, apply, record_update};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -25,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
     let manager = options.get("manager").and_then(Value::as_str).unwrap_or("fuzz");
     let subresource = options.get("subresource").and_then(Value::as_str);
     let live = (!live.is_null()).then_some(live);
+    let schema = options.get("schema").map_or_else(|| Schema::for_kind(kind), Schema::structural);
     let request = ApplyRequest {
         live,
         applied,
@@ -32,6 +35,7 @@ fuzz_target!(|data: &[u8]| {
         force: options.get("force") == Some(&Value::Bool(true)),
         kind,
         api_version,
+        schema: &schema,
         subresource,
         now: NOW,
     };
@@ -43,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let mut written = applied.clone();
-    record_update(live, &mut written, manager, api_version, NOW, subresource);
+    record_update(&schema, live, &mut written, manager, api_version, NOW, subresource);
 });
 
 /// The non-empty string `name` of the options, else of the applied configuration.

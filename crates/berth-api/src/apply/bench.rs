@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use super::record_update;
+use super::{Schema, record_update};
 
 fn deployment(image: &str, replicas: i64) -> Value {
     json!({
@@ -94,9 +94,18 @@ struct Case {
 
 fn cases() -> Vec<Case> {
     let mut created = deployment("web:1.0", 3);
-    record_update(None, &mut created, "kubectl-create", "apps/v1", "2025-01-01T00:00:00Z", None);
+    record_update(
+        &Schema::for_kind("Deployment"),
+        None,
+        &mut created,
+        "kubectl-create",
+        "apps/v1",
+        "2025-01-01T00:00:00Z",
+        None,
+    );
     let mut status = with_status(created.clone());
     record_update(
+        &Schema::for_kind("Deployment"),
         Some(&created),
         &mut status,
         "kube-controller-manager",
@@ -174,7 +183,10 @@ fn record_update_bench() {
         let mut last = Value::Null;
         for _ in 0..N {
             let mut new = case.new.clone();
+            // Built per call, as the API server does.
+            let schema = Schema::for_kind("Deployment");
             record_update(
+                &schema,
                 case.old.as_ref(),
                 &mut new,
                 case.manager,

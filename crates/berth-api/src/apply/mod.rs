@@ -8,7 +8,8 @@
 //! 1. the applied configuration's fields ([`typed::Typed::field_set`]) become the manager's
 //!    `Apply` entry;
 //! 2. the configuration is merged over the live object ([`typed::Typed::merge`]): objects
-//!    field by field, lists by their type ([`schema`]);
+//!    field by field, lists by their type ([`Schema`]: the built-in table for built-in kinds,
+//!    the CRD's structural schema for custom resources);
 //! 3. fields the merge changes that another manager owns are conflicts, unless forced, which
 //!    takes them over;
 //! 4. fields the manager applied last time, omits now and nobody else owns are removed
@@ -22,10 +23,13 @@ mod fields_v1;
 mod last_applied;
 mod managed;
 mod schema;
+mod structural;
 mod typed;
 
 #[cfg(test)]
 mod bench;
+#[cfg(test)]
+mod custom_tests;
 #[cfg(test)]
 mod tests;
 
@@ -36,7 +40,9 @@ pub use fields_v1::{FieldsV1Error, decode as decode_fields_v1, encode as encode_
 pub use managed::Operation;
 
 use managed::Entry;
-use schema::{Schema, Scope};
+pub use schema::Schema;
+
+use schema::Scope;
 use typed::{Comparison, Typed};
 
 /// One server-side apply.
@@ -52,6 +58,8 @@ pub struct ApplyRequest<'a> {
     pub force: bool,
     pub kind: &'a str,
     pub api_version: &'a str,
+    /// How the kind's lists and maps merge.
+    pub schema: &'a Schema,
     /// `status` for an apply to `/status`; `None` for the main resource.
     pub subresource: Option<&'a str>,
     /// The time to record in the manager's entry (RFC 3339).
@@ -142,10 +150,7 @@ impl ApplyError {
 /// Applies `req.applied` to `req.live` for `req.manager`.
 pub fn apply(req: &ApplyRequest) -> Result<ApplyOutcome, ApplyError> {
     check_type(req)?;
-    let typed = Typed {
-        schema: Schema::for_kind(req.kind),
-        scope: Scope::for_subresource(req.subresource),
-    };
+    let typed = Typed { schema: req.schema, scope: Scope::for_subresource(req.subresource) };
     let applied_set = typed
         .field_set(req.applied)
         .map_err(|e| ApplyError::InvalidList { path: e.path, message: e.message })?;
@@ -265,7 +270,9 @@ fn new_object(req: &ApplyRequest) -> Value {
 /// The entries start from the `managedFields` the request sent, if any (a client may rewrite
 /// them, as kubectl does when it moves from client-side to server-side apply), otherwise from
 /// the stored ones. When nothing changes hands, `managedFields` stays byte for byte as it was.
+/// `schema` is the kind's ([`Schema::for_kind`] for a built-in one).
 pub fn record_update(
+    schema: &Schema,
     old: Option<&Value>,
     new: &mut Value,
     manager: &str,
@@ -273,10 +280,7 @@ pub fn record_update(
     now: &str,
     subresource: Option<&str>,
 ) {
-    let typed = Typed {
-        schema: Schema::for_kind(new.get("kind").and_then(Value::as_str).unwrap_or_default()),
-        scope: Scope::for_subresource(subresource),
-    };
+    let typed = Typed { schema, scope: Scope::for_subresource(subresource) };
     let sent = match subresource {
         None => managed::decode(new).ok().filter(|e| !e.is_empty()),
         Some(_) => None,

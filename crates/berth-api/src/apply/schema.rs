@@ -2,43 +2,87 @@
 //! fields it does not track at all.
 //!
 //! Kubernetes reads this from OpenAPI (`x-kubernetes-list-type`, `x-kubernetes-list-map-keys`,
-//! `x-kubernetes-map-type`). berth derives the list types from the strategic merge patch table
-//! ([`BuiltinPatchMeta`]): a list merged by key is a `map` list, a merged list of scalars a
-//! `set`, a replaced list `atomic`. A few `map` lists have a second key besides their patch
-//! merge key: ports are told apart by number and protocol, spread constraints by topology
-//! key and `whenUnsatisfiable`. Objects are granular (each field owned on its own) except
-//! the label selectors, which Kubernetes marks atomic.
+//! `x-kubernetes-map-type`). A [`Schema`] answers from one of two sources:
+//!
+//! - built-in kinds ([`Schema::for_kind`]): the list types come from the strategic merge patch
+//!   table ([`BuiltinPatchMeta`]): a list merged by key is a `map` list, a merged list of
+//!   scalars a `set`, a replaced list `atomic`. A few `map` lists have a second key besides
+//!   their patch merge key: ports are told apart by number and protocol, spread constraints by
+//!   topology key and `whenUnsatisfiable`. Objects are granular (each field owned on its own)
+//!   except the label selectors, which Kubernetes marks atomic. This path allocates nothing.
+//! - custom resources ([`Schema::structural`]): the CRD version's `openAPIV3Schema`, compiled
+//!   once ([`structural`](super::structural)); lists are atomic unless declared otherwise, and
+//!   `metadata` follows the built-in rules of `ObjectMeta`.
+
+use std::sync::Arc;
+
+use serde_json::Value;
 
 use crate::patch::{BuiltinPatchMeta, ListStrategy, PatchMeta};
 
 use super::fieldpath::PathElement;
+use super::structural::{KeyField, StructuralSchema};
 
 /// How a list's elements are identified and merged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ListType {
+pub enum ListType<'s> {
     /// The list is one value: applying it replaces it, one manager owns it whole.
     Atomic,
     /// Elements are scalars, identified by value.
     Set,
-    /// Elements are objects, identified by the value of `key` and, for a few lists, of a
-    /// `second` key field.
-    Map { key: &'static str, second: Option<MapKey> },
+    /// Elements are objects, identified by the values of their key fields.
+    Map(MapKeys<'s>),
 }
 
-/// A key field of a `map` list besides the patch merge key, with the value an element that
-/// omits it has (Kubernetes takes it from the schema's default: a port without `protocol` is a
-/// TCP port).
+/// A key field of a `map` list, with the value an element that omits it has (Kubernetes
+/// takes it from the schema's default: a port without `protocol` is a TCP port).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MapKey {
-    pub name: &'static str,
-    pub default: Option<&'static str>,
+pub struct MapKey<'s> {
+    pub name: &'s str,
+    /// The canonical JSON of the default value.
+    pub default: Option<&'s str>,
+}
+
+/// The key fields of a `map` list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MapKeys<'s> {
+    /// A built-in list: its patch merge key (never defaulted) and, for a few, a second key.
+    Builtin { key: &'static str, second: Option<MapKey<'static>> },
+    /// A custom resource's list: its `x-kubernetes-list-map-keys`, in order.
+    Declared(&'s [KeyField]),
+}
+
+impl<'s> MapKeys<'s> {
+    /// How many key fields identify an element.
+    pub fn len(self) -> usize {
+        match self {
+            MapKeys::Builtin { second, .. } => 1 + usize::from(second.is_some()),
+            MapKeys::Declared(keys) => keys.len(),
+        }
+    }
+
+    /// The key fields.
+    pub fn iter(self) -> impl Iterator<Item = MapKey<'s>> {
+        let (builtin, declared): ([Option<MapKey<'s>>; 2], &'s [KeyField]) = match self {
+            MapKeys::Builtin { key, second } => {
+                ([Some(MapKey { name: key, default: None }), second], &[])
+            }
+            MapKeys::Declared(keys) => ([None, None], keys),
+        };
+        builtin.into_iter().flatten().chain(declared.iter().map(KeyField::as_key))
+    }
+
+    /// Whether `field` is one of the key fields.
+    pub fn contains(self, field: &str) -> bool {
+        self.iter().any(|key| key.name == field)
+    }
 }
 
 /// The key field that `map` lists merged by `merge_key` have besides it.
-fn second_key(merge_key: &str) -> Option<MapKey> {
+fn second_key(merge_key: &str) -> Option<MapKey<'static>> {
     match merge_key {
         // Only container and Service ports merge by these.
-        "containerPort" | "port" => Some(MapKey { name: "protocol", default: Some("TCP") }),
+        "containerPort" | "port" => Some(MapKey { name: "protocol", default: Some("\"TCP\"") }),
         "topologyKey" => Some(MapKey { name: "whenUnsatisfiable", default: None }),
         _ => None,
     }
@@ -47,38 +91,72 @@ fn second_key(merge_key: &str) -> Option<MapKey> {
 /// The merge rules of one kind.
 #[derive(Debug, Clone)]
 pub struct Schema {
-    meta: BuiltinPatchMeta,
+    source: Source,
+}
+
+#[derive(Debug, Clone)]
+enum Source {
+    Builtin(BuiltinPatchMeta),
+    Structural(Arc<StructuralSchema>),
 }
 
 impl Schema {
+    /// The rules of a built-in kind (a kind the table does not know gets those of `metadata`).
     pub fn for_kind(kind: &str) -> Schema {
-        Schema { meta: BuiltinPatchMeta::for_kind(kind) }
+        Schema { source: Source::Builtin(BuiltinPatchMeta::for_kind(kind)) }
+    }
+
+    /// The rules a custom resource version's structural schema (`openAPIV3Schema`) declares.
+    pub fn structural(openapi: &Value) -> Schema {
+        Schema { source: Source::Structural(Arc::new(StructuralSchema::new(openapi))) }
     }
 
     /// The type of the list at `path`.
-    pub fn list_type(&self, path: &[PathElement]) -> ListType {
-        let strategy = with_field_names(path, |fields| self.meta.list_strategy(fields));
-        match strategy {
-            ListStrategy::Replace => ListType::Atomic,
-            ListStrategy::MergePrimitive => ListType::Set,
-            ListStrategy::Merge { key } => ListType::Map { key, second: second_key(key) },
+    pub fn list_type(&self, path: &[PathElement]) -> ListType<'_> {
+        match &self.source {
+            Source::Builtin(meta) => builtin_list_type(meta, path),
+            Source::Structural(_) if is_metadata(path) => {
+                builtin_list_type(&BuiltinPatchMeta::for_kind(""), path)
+            }
+            Source::Structural(schema) => schema.list_type(path),
         }
     }
 
     /// Whether the object at `path` is one value rather than a set of fields: label
-    /// selectors (`spec.selector`, `podSelector`, `nodeSelector`, ...).
+    /// selectors (`spec.selector`, `podSelector`, `nodeSelector`, ...) of built-in kinds,
+    /// `x-kubernetes-map-type: atomic` in a structural schema.
     pub fn atomic_object(&self, path: &[PathElement]) -> bool {
-        let mut fields = path.iter().rev().filter_map(field_name);
-        match (fields.next(), fields.next()) {
-            (Some("selector"), Some("spec")) => true,
-            (Some(last), _) => {
-                matches!(
-                    last,
-                    "podSelector" | "namespaceSelector" | "labelSelector" | "nodeSelector"
-                )
-            }
-            (None, _) => false,
+        match &self.source {
+            Source::Builtin(_) => builtin_atomic_object(path),
+            Source::Structural(_) if is_metadata(path) => false,
+            Source::Structural(schema) => schema.atomic_object(path),
         }
+    }
+}
+
+fn is_metadata(path: &[PathElement]) -> bool {
+    matches!(path.first(), Some(PathElement::Field(name)) if name == "metadata")
+}
+
+fn builtin_list_type(meta: &BuiltinPatchMeta, path: &[PathElement]) -> ListType<'static> {
+    let strategy = with_field_names(path, |fields| meta.list_strategy(fields));
+    match strategy {
+        ListStrategy::Replace => ListType::Atomic,
+        ListStrategy::MergePrimitive => ListType::Set,
+        ListStrategy::Merge { key } => {
+            ListType::Map(MapKeys::Builtin { key, second: second_key(key) })
+        }
+    }
+}
+
+fn builtin_atomic_object(path: &[PathElement]) -> bool {
+    let mut fields = path.iter().rev().filter_map(field_name);
+    match (fields.next(), fields.next()) {
+        (Some("selector"), Some("spec")) => true,
+        (Some(last), _) => {
+            matches!(last, "podSelector" | "namespaceSelector" | "labelSelector" | "nodeSelector")
+        }
+        (None, _) => false,
     }
 }
 

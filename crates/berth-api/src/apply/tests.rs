@@ -35,6 +35,7 @@ fn run(live: Option<&Value>, applied: &Value, manager: &str, force: bool) -> App
         force,
         kind: "Deployment",
         api_version: "apps/v1",
+        schema: &Schema::for_kind("Deployment"),
         subresource: None,
         now: if live.is_some() { LATER } else { NOW },
     };
@@ -153,7 +154,15 @@ fn omitted_fields_are_removed_unless_someone_else_owns_them() {
 fn scaled(live: &Value, replicas: i64) -> Value {
     let mut new = live.clone();
     new["spec"]["replicas"] = json!(replicas);
-    record_update(Some(live), &mut new, "kubectl-scale", "apps/v1", LATER, Some("scale"));
+    record_update(
+        &Schema::for_kind("Deployment"),
+        Some(live),
+        &mut new,
+        "kubectl-scale",
+        "apps/v1",
+        LATER,
+        Some("scale"),
+    );
     new
 }
 
@@ -232,7 +241,15 @@ fn updates_take_the_fields_they_change() {
     let mut edited = live.clone();
     edited["spec"]["template"]["spec"]["containers"][0]["image"] = json!("nginx:1.27");
     edited["metadata"]["labels"]["edited"] = json!("yes");
-    record_update(Some(&live), &mut edited, "kubectl-edit", "apps/v1", LATER, None);
+    record_update(
+        &Schema::for_kind("Deployment"),
+        Some(&live),
+        &mut edited,
+        "kubectl-edit",
+        "apps/v1",
+        LATER,
+        None,
+    );
     let image = path("spec.template.spec.containers")
         .into_iter()
         .chain([PathElement::key("name", &json!("nginx")), PathElement::field("image")])
@@ -245,13 +262,29 @@ fn updates_take_the_fields_they_change() {
     // A write that changes nothing leaves managedFields as they were.
     let mut same = edited.clone();
     same["metadata"]["managedFields"] = Value::Null;
-    record_update(Some(&edited), &mut same, "other", "apps/v1", LATER, None);
+    record_update(
+        &Schema::for_kind("Deployment"),
+        Some(&edited),
+        &mut same,
+        "other",
+        "apps/v1",
+        LATER,
+        None,
+    );
     assert_eq!(same, edited);
 
     // A create owns everything it wrote, server metadata aside.
     let mut created = json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": "c", "uid": "u"}, "data": {"k": "v"}});
-    record_update(None, &mut created, "kubectl-create", "v1", NOW, None);
+    record_update(
+        &Schema::for_kind("ConfigMap"),
+        None,
+        &mut created,
+        "kubectl-create",
+        "v1",
+        NOW,
+        None,
+    );
     let fields = &entry(&created, "kubectl-create").unwrap()["fieldsV1"];
     assert_eq!(fields, &json!({"f:data": {".": {}, "f:k": {}}}));
 }
@@ -263,7 +296,15 @@ fn kubectl_takes_over_what_client_side_apply_last_applied() {
     config["metadata"]["annotations"] =
         json!({"kubectl.kubernetes.io/last-applied-configuration": last});
     let mut live = config.clone();
-    record_update(None, &mut live, "kubectl-client-side-apply", "apps/v1", NOW, None);
+    record_update(
+        &Schema::for_kind("Deployment"),
+        None,
+        &mut live,
+        "kubectl-client-side-apply",
+        "apps/v1",
+        NOW,
+        None,
+    );
 
     let server_side = deployment(3, nginx("nginx:1.25"));
     let ApplyOutcome::Conflicts(_) = run(Some(&live), &server_side, "someone", false) else {
@@ -295,6 +336,7 @@ fn nulls_and_status_and_bad_lists() {
         force: false,
         kind: "Deployment",
         api_version: "apps/v1",
+        schema: &Schema::for_kind("Deployment"),
         subresource: None,
         now: NOW,
     };
@@ -319,6 +361,7 @@ fn an_apply_to_status_touches_only_the_status() {
         force: false,
         kind: "Deployment",
         api_version: "apps/v1",
+        schema: &Schema::for_kind("Deployment"),
         subresource: Some("status"),
         now: LATER,
     };
@@ -340,7 +383,15 @@ fn managed_fields_a_client_sends_replace_the_stored_ones() {
     let mut patched = live.clone();
     patched["metadata"]["managedFields"][0]["manager"] = json!("renamed");
     let sent = patched["metadata"]["managedFields"].clone();
-    record_update(Some(&live), &mut patched, "kubectl", "apps/v1", LATER, None);
+    record_update(
+        &Schema::for_kind("Deployment"),
+        Some(&live),
+        &mut patched,
+        "kubectl",
+        "apps/v1",
+        LATER,
+        None,
+    );
     assert_eq!(patched["metadata"]["managedFields"], sent);
 }
 
@@ -358,6 +409,7 @@ fn ports_are_told_apart_by_number_and_protocol() {
             force: false,
             kind: "Service",
             api_version: "v1",
+            schema: &Schema::for_kind("Service"),
             subresource: None,
             now: NOW,
         };
@@ -408,6 +460,7 @@ fn ports_are_told_apart_by_number_and_protocol() {
         force: false,
         kind: "Deployment",
         api_version: "apps/v1",
+        schema: &Schema::for_kind("Deployment"),
         subresource: None,
         now: NOW,
     };

@@ -50,22 +50,22 @@ pub struct InvalidList {
 }
 
 /// How a node is walked.
-enum Shape {
+enum Shape<'s> {
     Leaf,
     Object,
-    List(ListType),
+    List(ListType<'s>),
 }
 
 /// The walks, for one kind and one scope.
 #[derive(Debug, Clone)]
-pub struct Typed {
-    pub schema: Schema,
+pub struct Typed<'s> {
+    pub schema: &'s Schema,
     pub scope: Scope,
 }
 
-impl Typed {
+impl<'s> Typed<'s> {
     /// How the node at `path` is walked, given its value on either side (at least one).
-    fn shape(&self, path: &[PathElement], a: Option<&Value>, b: Option<&Value>) -> Shape {
+    fn shape(&self, path: &[PathElement], a: Option<&Value>, b: Option<&Value>) -> Shape<'s> {
         let (first, second) = match (a, b) {
             (Some(first), second) => (first, second),
             (None, Some(first)) => (first, None),
@@ -99,28 +99,25 @@ impl Typed {
             let element = match list {
                 ListType::Atomic => PathElement::Index(i),
                 ListType::Set => PathElement::value(item),
-                ListType::Map { key, second } => {
-                    let omits = |field: &str| {
-                        format!(
-                            "element {i}: associative list with keys has an element that omits key field {field:?}"
-                        )
-                    };
-                    let value = key_value(item, key).ok_or_else(|| omits(key))?;
-                    let mut element = PathElement::key(key, value);
-                    if let Some(second) = second {
-                        let value = match key_value(item, second.name) {
-                            Some(value) => canonical_json(value),
-                            None => match second.default {
-                                Some(default) => canonical_json(&Value::from(default)),
-                                None => return Err(omits(second.name)),
-                            },
+                ListType::Map(keys) => {
+                    let mut fields = Vec::with_capacity(keys.len());
+                    for key in keys.iter() {
+                        let value = match (key_value(item, key.name), key.default) {
+                            (Some(value), _) => canonical_json(value),
+                            (None, Some(default)) => default.to_owned(),
+                            (None, None) => {
+                                return Err(format!(
+                                    "element {i}: associative list with keys has an element that omits key field {:?}",
+                                    key.name
+                                ));
+                            }
                         };
-                        if let PathElement::Key(fields) = &mut element {
-                            fields.push((second.name.to_owned(), value));
-                            fields.sort();
-                        }
+                        fields.push((key.name.to_owned(), value));
                     }
-                    element
+                    if fields.len() > 1 {
+                        fields.sort();
+                    }
+                    PathElement::Key(fields)
                 }
             };
             let duplicate = match hashed {
@@ -165,7 +162,7 @@ impl Typed {
                 for (element, item) in elements.into_iter().zip(items) {
                     path.push(element);
                     set.insert(path.clone());
-                    if let (ListType::Map { .. }, Value::Object(_)) = (list, item) {
+                    if let (ListType::Map(_), Value::Object(_)) = (list, item) {
                         self.collect(item, path, set)?;
                     }
                     path.pop();
@@ -422,9 +419,7 @@ fn key_value<'v>(item: &'v Value, field: &str) -> Option<&'v Value> {
 /// the element does).
 fn is_key_field(list: ListType, field: &str) -> bool {
     match list {
-        ListType::Map { key, second } => {
-            field == key || second.is_some_and(|second| second.name == field)
-        }
+        ListType::Map(keys) => keys.contains(field),
         _ => false,
     }
 }

@@ -6,7 +6,8 @@
 //! agree. Each served version of an established CRD gets a [`ResourceDef`] like a built-in
 //! one, so routing, discovery, storage keys, watch and Table printing treat both alike; the
 //! version's schema ([`schema::Schema`]) stays here, and writes of custom resources go
-//! through [`admit`]: prune unknown fields, fill defaults, validate. Objects are stored in the
+//! through [`admit`]: prune unknown fields, fill defaults, validate; server-side apply merges
+//! them by the same schema compiled for it ([`Served::apply_schema`]). Objects are stored in the
 //! storage version and read in the version asked for (conversion `None`: the `apiVersion` is
 //! rewritten, nothing else). Deleting a CRD deletes its custom resources first ([`cleanup`]).
 //!
@@ -74,6 +75,8 @@ pub struct Served {
     /// The CRD's name (`widgets.example.com`).
     pub crd: String,
     pub schema: Option<Schema>,
+    /// How server-side apply merges the version's lists and maps (from the same schema).
+    pub apply_schema: Option<berth_api::apply::Schema>,
     /// The CRD is being deleted: its resources may be read and deleted, not created.
     pub terminating: bool,
 }
@@ -307,6 +310,7 @@ impl Registry {
                     def,
                     crd: definition.name.clone(),
                     schema: version.schema.clone().map(Schema::new),
+                    apply_schema: version.schema.as_ref().map(berth_api::apply::Schema::structural),
                     terminating: definition.terminating,
                 }));
             }

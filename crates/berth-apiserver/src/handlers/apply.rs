@@ -60,6 +60,7 @@ pub(crate) async fn apply(ctx: &Ctx, document: Value) -> Result<Response, ApiErr
         ),
     };
     let api_version = def.api_version();
+    let schema = schema(ctx);
     let request = |live: Option<&Value>, now: &str| -> Result<Value, ApiError> {
         let request = ApplyRequest {
             live,
@@ -68,6 +69,7 @@ pub(crate) async fn apply(ctx: &Ctx, document: Value) -> Result<Response, ApiErr
             force: ctx.query.flag("force"),
             kind: def.kind,
             api_version: &api_version,
+            schema: &schema,
             subresource,
             now,
         };
@@ -94,6 +96,17 @@ pub(crate) async fn apply(ctx: &Ctx, document: Value) -> Result<Response, ApiErr
         update_with(ctx, precondition, |current| request(Some(current), &meta::now_rfc3339()))
             .await?;
     Ok(json_response(StatusCode::OK, &updated))
+}
+
+/// How the lists and maps of the request's resource merge: as its CRD's structural schema
+/// declares for a custom resource, by the built-in table otherwise.
+fn schema(ctx: &Ctx) -> ssa::Schema {
+    let def = ctx.target.def;
+    let declared = match def.custom {
+        Some(_) => ctx.state.crds.served(def).and_then(|served| served.apply_schema.clone()),
+        None => None,
+    };
+    declared.unwrap_or_else(|| ssa::Schema::for_kind(def.kind))
 }
 
 /// The 409 for conflicts with other field managers.
@@ -132,5 +145,6 @@ pub(crate) fn record_write(ctx: &Ctx, old: Option<&Value>, new: &mut Value) {
     };
     let api_version = ctx.target.def.api_version();
     let subresource = ctx.target.sub.map(Sub::name);
-    ssa::record_update(old, new, &manager, &api_version, &meta::now_rfc3339(), subresource);
+    let now = meta::now_rfc3339();
+    ssa::record_update(&schema(ctx), old, new, &manager, &api_version, &now, subresource);
 }
