@@ -1,7 +1,7 @@
 //! Black-box: custom resources whose behaviour follows the CRD's structural schema beyond
 //! validation: how server-side apply merges their lists and maps (`x-kubernetes-list-type`,
-//! `x-kubernetes-list-map-keys`, `x-kubernetes-map-type`), with the real kubectl against a
-//! real `berth server`.
+//! `x-kubernetes-list-map-keys`, `x-kubernetes-map-type`) and defaults filled on read, with
+//! the real kubectl against a real `berth server`.
 
 mod common;
 
@@ -96,4 +96,33 @@ fn server_side_apply_merges_custom_resource_lists_as_the_crd_declares() {
     assert!(apply("a", "{items: [], args: [--a]}").status.success());
     let after = json(&server, &["get", "gadget", "g"]);
     assert_eq!(after["spec"]["items"], object!([{"name": "b", "value": "2"}]), "{after}");
+}
+
+/// A default added to the CRD after a custom resource was stored shows on get, list and
+/// watch, as Kubernetes fills defaults when it reads from storage.
+#[test]
+fn defaults_added_to_a_crd_show_on_objects_stored_before() {
+    let server = server(&[]);
+    let size = "              size: {type: integer}\n";
+    install(&server, &gadget_crd(size));
+    let path = write(&server, "g.yaml", &gadget("{size: 1}"));
+    ok(&server, &["apply", "-f", &path]);
+    assert_eq!(json(&server, &["get", "gadget", "g"])["spec"], object!({"size": 1}));
+
+    let mode = "              mode: {type: string, default: slow}\n";
+    install(&server, &gadget_crd(&format!("{size}{mode}")));
+    let expected = object!({"size": 1, "mode": "slow"});
+    assert_eq!(json(&server, &["get", "gadget", "g"])["spec"], expected);
+    let listed = json(&server, &["get", "gadgets"]);
+    assert_eq!(listed["items"][0]["spec"], expected, "{listed}");
+    let path = "/apis/example.com/v1/namespaces/default/gadgets?watch=1&timeoutSeconds=1";
+    let watched = ok(&server, &["get", "--raw", path]);
+    let event: serde_json::Value =
+        serde_json::from_str(watched.lines().next().unwrap_or_default()).expect("an event");
+    assert_eq!((&event["type"], &event["object"]["spec"]), (&"ADDED".into(), &expected));
+
+    // A value the object sets is kept.
+    let path = write(&server, "fast.yaml", &gadget("{size: 2, mode: fast}"));
+    ok(&server, &["apply", "-f", &path]);
+    assert_eq!(json(&server, &["get", "gadget", "g"])["spec"]["mode"], "fast");
 }

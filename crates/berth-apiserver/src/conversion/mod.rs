@@ -74,9 +74,12 @@ pub fn storage_api_version(def: &ResourceDef) -> String {
     }
 }
 
-/// Whether an object of `def` may be stored in another version than `def`'s.
+/// Whether an object of `def` read from storage may need changing: stored in another version
+/// than `def`'s, or a custom resource whose CRD has defaults to fill on read.
 pub fn needs_conversion(def: &ResourceDef) -> bool {
-    converter(def).is_some() || crate::crds::needs_conversion(def)
+    converter(def).is_some()
+        || crate::crds::needs_conversion(def)
+        || crate::crds::read_defaults::any(def)
 }
 
 /// The version part of an `apiVersion` (`autoscaling/v1` → `v1`).
@@ -118,13 +121,15 @@ pub fn converted(def: &ResourceDef, mut object: Value) -> Value {
     object
 }
 
-/// [`convert`] for the JSON of listed objects; parses only those stored in another version.
+/// [`convert`] for the JSON of listed objects; parses only those stored in another version,
+/// or all when the CRD has defaults to fill on read.
 pub fn convert_raw(def: &ResourceDef, items: &mut [Bytes]) {
     if !needs_conversion(def) {
         return;
     }
+    let all = crate::crds::read_defaults::any(def);
     let wanted = format!("{{\"apiVersion\":\"{}\"", def.api_version());
-    for item in items.iter_mut().filter(|i| !i.starts_with(wanted.as_bytes())) {
+    for item in items.iter_mut().filter(|i| all || !i.starts_with(wanted.as_bytes())) {
         if let Ok(object) = serde_json::from_slice::<Value>(item)
             && let Ok(bytes) = serde_json::to_vec(&converted(def, object))
         {

@@ -19,6 +19,7 @@
 pub mod cleanup;
 pub mod definition;
 pub mod path;
+pub mod read_defaults;
 pub mod scale;
 pub mod schema;
 #[cfg(test)]
@@ -36,6 +37,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use self::definition::{ColumnSpec, Names, ScaleSpec};
+use self::read_defaults::ReadDefaults;
 use self::schema::Schema;
 use crate::objects::Objects;
 use crate::resources::{ResourceDef, Sub};
@@ -51,6 +53,8 @@ pub struct Custom {
     /// `additionalPrinterColumns` (none: the Table has `Age`).
     pub columns: &'static [PrinterColumn],
     pub scale: Option<ScalePaths>,
+    /// The defaults objects read from storage get (refilled with every change of the CRD).
+    pub read_defaults: &'static ReadDefaults,
 }
 
 /// A printer column: how the Table describes it, and where its cells come from.
@@ -74,7 +78,7 @@ pub struct Served {
     pub def: &'static ResourceDef,
     /// The CRD's name (`widgets.example.com`).
     pub crd: String,
-    pub schema: Option<Schema>,
+    pub schema: Option<Arc<Schema>>,
     /// How server-side apply merges the version's lists and maps (from the same schema).
     pub apply_schema: Option<berth_api::apply::Schema>,
     /// The CRD is being deleted: its resources may be read and deleted, not created.
@@ -287,6 +291,14 @@ impl Registry {
         let mut served = Vec::new();
         if definition.established {
             let storage = definition.storage_version().unwrap_or_default().to_owned();
+            let schemas: Vec<(String, Arc<Schema>)> = definition
+                .versions
+                .iter()
+                .filter_map(|v| Some((v.name.clone(), Arc::new(Schema::new(v.schema.clone()?)))))
+                .collect();
+            let schema_of = |version: &str| {
+                schemas.iter().find(|(v, _)| v == version).map(|(_, schema)| schema.clone())
+            };
             for version in definition.versions.iter().filter(|v| v.served) {
                 let shape = Shape {
                     group: definition.group.clone(),
@@ -306,10 +318,13 @@ impl Registry {
                     scale: version.scale.clone(),
                 };
                 let def = *self.interned.entry(shape.clone()).or_insert_with(|| leak(&shape));
+                if let Some(custom) = def.custom {
+                    custom.read_defaults.set(schemas.iter().cloned());
+                }
                 served.push(Arc::new(Served {
                     def,
                     crd: definition.name.clone(),
-                    schema: version.schema.clone().map(Schema::new),
+                    schema: schema_of(&version.name),
                     apply_schema: version.schema.as_ref().map(berth_api::apply::Schema::structural),
                     terminating: definition.terminating,
                 }));
@@ -367,6 +382,7 @@ fn leak(shape: &Shape) -> &'static ResourceDef {
         list_kind: leak_str(&shape.names.3),
         columns: Box::leak(columns.into_boxed_slice()),
         scale,
+        read_defaults: ReadDefaults::leak(),
     }));
     let subresources: &'static [Sub] = match (shape.status, shape.scale.is_some()) {
         (true, true) => &[Sub::Status, Sub::Scale],
@@ -455,8 +471,12 @@ pub fn unknown_fields(served: &Served, object: &mut Value, prune: bool) -> Vec<S
     if prune { schema.prune(object) } else { schema.prune(&mut object.clone()) }
 }
 
-/// Puts the `apiVersion` of the version asked for on an object read from storage.
+/// Puts an object read from storage in the version asked for: the defaults of the version it
+/// is stored in filled ([`read_defaults`]), the `apiVersion` of the version asked for set.
 pub fn convert(def: &ResourceDef, object: &mut Value) {
+    if read_defaults::any(def) {
+        read_defaults::apply(def, object);
+    }
     if def.custom.is_some()
         && let Some(map) = object.as_object_mut()
         && map.get("apiVersion").and_then(Value::as_str) != Some(def.api_version().as_str())

@@ -22,13 +22,20 @@ use crate::status::Cause;
 pub struct Schema {
     root: Value,
     patterns: HashMap<String, Regex>,
+    has_defaults: bool,
 }
 
 impl Schema {
     pub fn new(root: Value) -> Schema {
         let mut patterns = HashMap::new();
         collect_patterns(&root, &mut patterns);
-        Schema { root, patterns }
+        let has_defaults = declares_default(&root);
+        Schema { root, patterns, has_defaults }
+    }
+
+    /// Whether any property, item or additional property of the schema has a `default`.
+    pub fn has_defaults(&self) -> bool {
+        self.has_defaults
     }
 
     /// The schema as the CRD wrote it.
@@ -74,6 +81,15 @@ fn collect_patterns(schema: &Value, out: &mut HashMap<String, Regex>) {
         Value::Array(items) => items.iter().for_each(|v| collect_patterns(v, out)),
         _ => {}
     }
+}
+
+fn declares_default(schema: &Value) -> bool {
+    let properties = schema.get("properties").and_then(Value::as_object);
+    schema.get("default").is_some()
+        || properties.is_some_and(|p| p.values().any(declares_default))
+        || ["items", "additionalProperties"]
+            .into_iter()
+            .any(|key| schema.get(key).is_some_and(declares_default))
 }
 
 fn flag(schema: &Value, name: &str) -> bool {

@@ -70,7 +70,13 @@ mod tests {
             column("Tags", "string", ".spec.tags"),
             column("Missing", "boolean", ".spec.nothing"),
         ]));
-        let custom = Custom { storage_version: "v1", list_kind: "WList", columns, scale: None };
+        let custom = Custom {
+            storage_version: "v1",
+            list_kind: "WList",
+            columns,
+            scale: None,
+            read_defaults: crate::crds::read_defaults::ReadDefaults::leak(),
+        };
         let object = json!({
             "metadata": {"name": "w", "creationTimestamp": crate::meta::format_rfc3339(1000)},
             "spec": {"size": 3, "mode": "fast", "tags": ["a"]},
