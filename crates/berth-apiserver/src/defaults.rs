@@ -262,6 +262,9 @@ pub fn validate(def: &ResourceDef, object: &Value, old: Option<&Value>) -> Resul
         ("scheduling.k8s.io", "PriorityClass") => {
             crate::priority::classes::validate(object, old, &mut causes)
         }
+        ("autoscaling", "HorizontalPodAutoscaler") => {
+            crate::autoscaling::validate(def.version, object, old, &mut causes)
+        }
         _ => {}
     }
     if causes.is_empty() { Ok(()) } else { Err(causes) }

@@ -10,6 +10,7 @@
 //! Flow of a write: URL → [`request::route`] → handler → defaults and validation
 //! ([`defaults`]) → compare-and-swap in the store ([`objects::Objects`]) → the object back.
 
+pub mod autoscaling;
 pub mod cache;
 pub mod conversion;
 pub mod crds;

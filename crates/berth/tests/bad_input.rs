@@ -1,6 +1,7 @@
 //! Black-box: hostile and malformed requests get the right `Status` quickly, and nothing is
 //! written: huge JSON patches, deeply nested documents, malformed patches, and the server keeps
-//! serving afterwards; PriorityClasses that break Kubernetes' rules are refused through kubectl.
+//! serving afterwards; PriorityClasses and HorizontalPodAutoscalers that break Kubernetes' rules
+//! are refused with its causes.
 
 mod common;
 
@@ -311,5 +312,64 @@ fn priority_classes_break_no_kubernetes_rule() {
     assert!(
         !names.contains("second") && !names.contains("system-mine") && !names.contains("huge"),
         "{names}"
+    );
+}
+
+/// HorizontalPodAutoscalers are refused with Kubernetes' per-field causes, in v2 and in v1
+/// (checked as its v2 form, so the CPU target is named as the v2 metric).
+#[test]
+fn horizontal_pod_autoscalers_are_validated() {
+    let server = server(&[]);
+    let manifest = "\
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, name: web}
+  minReplicas: 0
+  maxReplicas: 3
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 0}}
+";
+    let path = write(&server, "hpa.yaml", manifest);
+    let refused = fails(&server, &["create", "-f", &path]);
+    for expected in [
+        r#"The HorizontalPodAutoscaler "web" is invalid"#,
+        "spec.minReplicas: Invalid value: 0: must be greater than or equal to 1",
+        "spec.scaleTargetRef.kind: Required value",
+        "spec.metrics[0].resource.target.averageUtilization: Invalid value: 0: must be greater than 0",
+    ] {
+        assert!(refused.contains(expected), "{expected} in {refused}");
+    }
+    assert!(fails(&server, &["get", "hpa", "web"]).contains("NotFound"));
+
+    let url = server.url().expect("url");
+    let body = r#"{"apiVersion":"autoscaling/v1","kind":"HorizontalPodAutoscaler","metadata":{"name":"v1"},"spec":{"scaleTargetRef":{"kind":"Deployment","name":"web"},"minReplicas":2,"maxReplicas":1,"targetCPUUtilizationPercentage":0}}"#;
+    let (code, status) = request(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        body,
+        &format!("{url}/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers"),
+    ]);
+    assert_eq!(code, "422", "{status}");
+    let causes: Vec<(&str, &str)> = status["details"]["causes"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .map(|c| (c["field"].as_str().unwrap_or(""), c["reason"].as_str().unwrap_or("")))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        causes,
+        [
+            ("spec.maxReplicas", "FieldValueInvalid"),
+            ("spec.metrics[0].resource.target.averageUtilization", "FieldValueInvalid"),
+        ],
+        "{status}"
     );
 }
