@@ -133,6 +133,14 @@ impl FieldSelector {
         self.requirements.iter().all(|r| r.matches_value(&field_value(object, &r.field)))
     }
 
+    /// Whether fields read through `field` (a field's value as [`field_value`] reads it)
+    /// satisfy every term: for objects kept in another form than JSON.
+    ///
+    /// [`field_value`]: super::field_value
+    pub fn matches_with<'a>(&self, field: impl Fn(&str) -> &'a str) -> bool {
+        self.requirements.iter().all(|r| r.matches_value(field(&r.field)))
+    }
+
     /// The value an `=` term pins `field` to, if there is one.
     pub fn requires_exact_match(&self, field: &str) -> Option<&str> {
         self.requirements.iter().find(|r| !r.negated && r.field == field).map(|r| r.value.as_str())

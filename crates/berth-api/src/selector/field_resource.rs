@@ -83,6 +83,11 @@ pub fn supported_fields(group: &str, resource: &str) -> &'static [&'static str] 
     }
 }
 
+/// Every field a selector on `group`/`resource` may name: the common ones first.
+pub fn selectable_fields(group: &str, resource: &str) -> impl Iterator<Item = &'static str> {
+    COMMON.iter().chain(supported_fields(group, resource)).copied()
+}
+
 /// A selectable field whose value is not simply the JSON at its own path.
 struct Computed {
     field: &'static str,
@@ -116,7 +121,7 @@ const COMPUTED: &[Computed] = &[
 /// The value a field selector compares for `field` in `object`. Strings read as they are,
 /// booleans and numbers by their text; absent fields, `null`, arrays and objects read as ""
 /// (or as the field's zero value, see [`COMPUTED`]).
-pub(crate) fn field_value<'a>(object: &'a Value, field: &str) -> Cow<'a, str> {
+pub fn field_value<'a>(object: &'a Value, field: &str) -> Cow<'a, str> {
     match COMPUTED.iter().find(|c| c.field == field) {
         Some(computed) => computed
             .paths

@@ -118,8 +118,14 @@ impl Requirement {
     /// Whether the labels satisfy this requirement.
     pub fn matches(&self, labels: &Map<String, Value>) -> bool {
         let actual = labels.get(&self.key).and_then(label_text);
+        self.matches_label(actual.as_deref())
+    }
+
+    /// Whether a label with this requirement's key and value `actual` (`None`: no such
+    /// label) satisfies it.
+    pub fn matches_label(&self, actual: Option<&str>) -> bool {
         let has = |v: &str| self.values.iter().any(|x| x == v);
-        match (self.operator, actual.as_deref()) {
+        match (self.operator, actual) {
             (Operator::Exists, found) => found.is_some(),
             (Operator::DoesNotExist, found) => found.is_none(),
             (Operator::In | Operator::Equals | Operator::DoubleEquals, found) => {
@@ -157,7 +163,7 @@ impl Operator {
 
 /// A label's value as text: strings as they are, other scalars by their JSON text, `null` as
 /// an absent label. Labels are strings in any valid object; this only keeps bad data harmless.
-fn label_text(value: &Value) -> Option<Cow<'_, str>> {
+pub fn label_text(value: &Value) -> Option<Cow<'_, str>> {
     match value {
         Value::Null => None,
         Value::String(s) => Some(Cow::Borrowed(s)),
@@ -253,6 +259,12 @@ impl LabelSelector {
     /// Whether a labels map (`metadata.labels`) satisfies the selector.
     pub fn matches(&self, labels: &Map<String, Value>) -> bool {
         !self.nothing && self.requirements.iter().all(|r| r.matches(labels))
+    }
+
+    /// Whether labels read through `label` (the value of a key, `None` when absent) satisfy
+    /// the selector: for objects kept in another form than JSON.
+    pub fn matches_with<'a>(&self, label: impl Fn(&str) -> Option<&'a str>) -> bool {
+        !self.nothing && self.requirements.iter().all(|r| r.matches_label(label(&r.key)))
     }
 
     /// Whether an object's `metadata.labels` satisfy the selector; missing labels are empty.

@@ -26,6 +26,8 @@ use crate::objects;
 
 mod view;
 
+pub use view::View;
+
 /// Recent events kept for watches that resume from a resourceVersion.
 const WINDOW: usize = 10_000;
 /// Events queued for live watchers before a slow one is sent back to the window.
@@ -41,7 +43,7 @@ pub struct Entry {
     /// The object's JSON, `resourceVersion` included (shared, never copied per request).
     pub raw: bytes::Bytes,
     /// What selectors look at: metadata name, namespace and labels, and selectable fields.
-    pub view: Value,
+    pub view: view::View,
 }
 
 impl Entry {
@@ -50,7 +52,7 @@ impl Entry {
             Some(raw) => raw,
             None => objects::decode(kv).ok()?.object.to_string().into_bytes(),
         };
-        let view = view::pick(&raw, paths)?;
+        let view = view::View::pick(&raw, paths)?;
         Some(Entry { key: kv.key.clone(), revision: kv.mod_revision, view, raw: raw.into() })
     }
 
@@ -387,14 +389,13 @@ mod tests {
         // The stored JSON carries its resourceVersion; the view what selectors read.
         let first = all.entries[0].object().expect("json");
         assert_eq!(first["metadata"]["resourceVersion"], a.mod_revision.to_string());
-        assert_eq!(all.entries[0].view["spec"]["nodeName"], "n1");
-        assert!(all.entries[0].view["spec"].get("containers").is_none());
+        assert_eq!(all.entries[0].view.field("spec.nodeName"), "n1");
         let page = cache.list(PODS, None, Some(2), &|_| true);
         assert_eq!(
             (page.entries.len(), page.next.as_deref(), page.remaining),
             (2, Some(&*format!("{PODS}c")), Some(1))
         );
-        let x = cache.list(PODS, None, None, &|e| e.view["metadata"]["labels"]["app"] == "x");
+        let x = cache.list(PODS, None, None, &|e| e.view.label("app") == Some("x"));
         assert_eq!(x.entries.len(), 2);
     }
 

@@ -1,10 +1,13 @@
-//! The selector "view" of a cached object: only the fields label and field selectors read
-//! (metadata name, namespace and labels, and the resource's selectable fields), picked out of
-//! the stored JSON in one pass that skips everything else without building it.
+//! The selector "view" of a cached object: only what label and field selectors read (the
+//! labels, and the value of each of the resource's selectable fields), picked out of the
+//! stored JSON in one pass that skips everything else without building it, and kept as a few
+//! short strings: the cache holds one view per object, so its size counts (a view as a JSON
+//! tree of the same fields took more memory than the object's JSON).
 
 use std::collections::HashMap;
 use std::fmt;
 
+use berth_api::selector::{self, FieldSelector, LabelSelector};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -14,41 +17,86 @@ use serde_json::{Map, Value};
 const READ_BY_COMPUTED: &[&str] =
     &["source", "reportingController", "reportingComponent", "status.succeeded", "status.podIPs"];
 
-/// Which fields to keep: a tree of field names; a leaf keeps the whole value under it.
+/// What a resource's views hold: the selectable fields, and the tree of JSON fields to read
+/// them (and the labels) from.
 #[derive(Debug, Default)]
 pub struct Paths {
+    tree: Tree,
+    fields: Vec<&'static str>,
+}
+
+/// A tree of field names; a leaf keeps the whole value under it.
+#[derive(Debug, Default)]
+struct Tree {
     leaf: bool,
-    children: HashMap<String, Paths>,
+    children: HashMap<String, Tree>,
 }
 
 impl Paths {
     /// The fields a selector on `group`/`resource` may read.
     pub fn for_resource(group: &str, resource: &str) -> Paths {
-        let mut paths = Paths::default();
-        let selectable = berth_api::selector::supported_fields(group, resource);
-        let all = ["metadata.name", "metadata.namespace", "metadata.labels"].into_iter();
-        for field in all.chain(selectable.iter().copied()).chain(READ_BY_COMPUTED.iter().copied()) {
-            let mut node = &mut paths;
+        let mut tree = Tree::default();
+        let fields: Vec<&'static str> = selector::selectable_fields(group, resource).collect();
+        let read = fields.iter().chain(&["metadata.labels"]).chain(READ_BY_COMPUTED);
+        for field in read {
+            let mut node = &mut tree;
             for part in field.split('.') {
                 node = node.children.entry(part.to_owned()).or_default();
             }
             node.leaf = true;
         }
-        paths
+        Paths { tree, fields }
     }
 }
 
-/// The view of the JSON object `raw` (`None` when it is not an object).
-pub fn pick(raw: &[u8], paths: &Paths) -> Option<Value> {
-    let mut deserializer = serde_json::Deserializer::from_slice(raw);
-    let mut view = Pick(paths).deserialize(&mut deserializer).ok()??;
-    if let Value::Object(map) = &mut view {
-        map.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
-    }
-    Some(view)
+/// The labels and selectable fields of one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    labels: Box<[(Box<str>, Box<str>)]>,
+    /// Each selectable field with a value other than "" (which an absent one reads as).
+    fields: Box<[(&'static str, Box<str>)]>,
 }
 
-struct Pick<'a>(&'a Paths);
+impl View {
+    /// The view of the JSON object `raw` (`None` when it is not an object).
+    pub fn pick(raw: &[u8], paths: &Paths) -> Option<View> {
+        let mut deserializer = serde_json::Deserializer::from_slice(raw);
+        let picked = Pick(&paths.tree).deserialize(&mut deserializer).ok()??;
+        let labels = match picked.pointer("/metadata/labels") {
+            Some(Value::Object(labels)) => labels
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().into(), selector::label_text(v)?.into())))
+                .collect(),
+            _ => Box::default(),
+        };
+        let fields = paths
+            .fields
+            .iter()
+            .filter_map(|&field| {
+                let value = selector::field_value(&picked, field);
+                (!value.is_empty()).then(|| (field, value.into()))
+            })
+            .collect();
+        Some(View { labels, fields })
+    }
+
+    /// The value of label `key`.
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.iter().find(|(k, _)| &**k == key).map(|(_, v)| &**v)
+    }
+
+    /// The value of selectable field `field`, "" when absent.
+    pub fn field(&self, field: &str) -> &str {
+        self.fields.iter().find(|(f, _)| *f == field).map_or("", |(_, v)| v)
+    }
+
+    /// Whether the object satisfies both selectors.
+    pub fn matches(&self, labels: &LabelSelector, fields: &FieldSelector) -> bool {
+        labels.matches_with(|key| self.label(key)) && fields.matches_with(|field| self.field(field))
+    }
+}
+
+struct Pick<'a>(&'a Tree);
 
 impl<'de> DeserializeSeed<'de> for Pick<'_> {
     type Value = Option<Value>;
@@ -119,23 +167,43 @@ mod tests {
     #[test]
     fn keeps_only_what_selectors_read() {
         let pod = json!({"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": "p", "namespace": "d", "labels": {"app": "x"}, "annotations": {"big": "y"}},
+            "metadata": {"name": "p", "namespace": "d", "labels": {"app": "x", "n": 5}, "annotations": {"big": "y"}},
             "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "i"}], "hostNetwork": true},
             "status": {"phase": "Running", "podIPs": [{"ip": "1.2.3.4"}], "conditions": []}});
-        let view =
-            pick(pod.to_string().as_bytes(), &Paths::for_resource("", "pods")).expect("view");
+        let paths = Paths::for_resource("", "pods");
+        let view = View::pick(pod.to_string().as_bytes(), &paths).expect("view");
         assert_eq!(
-            view,
-            json!({
-                "metadata": {"name": "p", "namespace": "d", "labels": {"app": "x"}},
-                "spec": {"nodeName": "n1", "hostNetwork": true},
-                "status": {"phase": "Running", "podIPs": [{"ip": "1.2.3.4"}]},
-            })
+            (view.label("app"), view.label("n"), view.label("big")),
+            (Some("x"), Some("5"), None)
         );
+        let fields = [
+            ("metadata.name", "p"),
+            ("metadata.namespace", "d"),
+            ("spec.nodeName", "n1"),
+            ("spec.host", "n1"),
+            ("spec.hostNetwork", "true"),
+            ("status.phase", "Running"),
+            ("status.podIP", "1.2.3.4"),
+            ("spec.restartPolicy", ""),
+            ("status.nominatedNodeName", ""),
+        ];
+        for (field, value) in fields {
+            assert_eq!(view.field(field), value, "{field}");
+        }
+        let both = |labels: &str, fields: &str| {
+            view.matches(
+                &LabelSelector::parse(labels).expect("label selector"),
+                &FieldSelector::parse(fields).expect("field selector"),
+            )
+        };
+        assert!(both("app=x,n in (5,6)", "spec.nodeName=n1,status.phase!=Pending"));
+        assert!(both("!missing", "spec.restartPolicy="));
+        assert!(!both("app=y", ""));
+        assert!(!both("", "spec.nodeName=n2"));
+
         // A field where an object is expected is left out; a missing metadata is empty.
-        let odd =
-            pick(br#"{"spec": 5, "kind": "X"}"#, &Paths::for_resource("", "pods")).expect("view");
-        assert_eq!(odd, json!({"metadata": {}}));
-        assert!(pick(b"[1,2]", &Paths::for_resource("", "pods")).is_none());
+        let odd = View::pick(br#"{"spec": 5, "kind": "X"}"#, &paths).expect("view");
+        assert_eq!((odd.label("app"), odd.field("spec.nodeName")), (None, ""));
+        assert!(View::pick(b"[1,2]", &paths).is_none());
     }
 }

@@ -79,6 +79,11 @@ impl Filter {
         self.labels.matches_object(object) && self.fields.matches_object(object)
     }
 
+    /// Whether a cached object's view satisfies both selectors.
+    pub(crate) fn matches_view(&self, view: &crate::cache::View) -> bool {
+        view.matches(&self.labels, &self.fields)
+    }
+
     /// The narrowest storage prefix these selectors allow.
     pub(crate) fn prefix(&self, def: &ResourceDef, namespace: Option<&str>) -> String {
         match (namespace, self.fields.exact_namespace()) {
@@ -354,7 +359,7 @@ async fn cached_list(ctx: &Ctx, filter: &Filter) -> Result<Option<RawPage>, ApiE
     }
     let limit = ctx.query.number("limit")?.filter(|l| *l > 0).map(|l| l as usize);
     let prefix = filter.prefix(ctx.target.def, ctx.namespace());
-    let listed = cache.list(&prefix, None, limit, &|entry| filter.matches(&entry.view));
+    let listed = cache.list(&prefix, None, limit, &|entry| filter.matches_view(&entry.view));
     let next = listed.next.map(|start| Continue { revision: listed.revision, start }.encode());
     let items = listed.entries.iter().map(|e| e.raw.clone()).collect();
     let remaining = listed.remaining.filter(|_| filter.is_everything());

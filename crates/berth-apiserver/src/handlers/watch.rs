@@ -107,7 +107,7 @@ async fn cached_source(
             let (entries, watch) = cache.snapshot(prefix);
             let initial = match start {
                 Start::Snapshot => {
-                    entries.into_iter().filter(|e| filter.matches(&e.view)).collect()
+                    entries.into_iter().filter(|e| filter.matches_view(&e.view)).collect()
                 }
                 _ => Vec::new(),
             };
@@ -357,8 +357,8 @@ impl Emitter {
 
     /// One cache event for this watcher (nothing when it does not concern it).
     async fn cached(&mut self, event: &CacheEvent, filter: &Filter) -> bool {
-        let before = event.before.as_ref().filter(|e| filter.matches(&e.view));
-        let now = event.now.as_ref().filter(|e| filter.matches(&e.view));
+        let before = event.before.as_ref().filter(|e| filter.matches_view(&e.view));
+        let now = event.now.as_ref().filter(|e| filter.matches_view(&e.view));
         match (event.kind, before, now) {
             (EventKind::Delete, Some(before), _) | (_, Some(before), None) => {
                 let object = before.object_at(event.revision).unwrap_or(Value::Null);

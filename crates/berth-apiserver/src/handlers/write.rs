@@ -225,7 +225,7 @@ async fn check_namespace(ctx: &Ctx, namespace: &str, name: &str) -> Result<(), A
     let key = crate::objects::Objects::key(namespaces, None, namespace);
     let phase = match ctx.state.cache.as_ref().and_then(|cache| cache.get(&key)) {
         Some(entry) => {
-            entry.view.pointer("/status/phase").and_then(Value::as_str).map(str::to_owned)
+            Some(entry.view.field("status.phase").to_owned()).filter(|phase| !phase.is_empty())
         }
         None => {
             let stored = ctx.state.objects.get(namespaces, None, namespace).await?;
