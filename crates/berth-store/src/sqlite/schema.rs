@@ -62,7 +62,7 @@ pub(crate) fn open_writer(path: &Path) -> Result<Opened, StoreError> {
     }
     let lock = lock_file(path)?;
     let conn = Connection::open(path).map_err(|e| sql_error(path, "opening the database", e))?;
-    let setup = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;";
+    let setup = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -1000;";
     conn.execute_batch(setup).map_err(|e| sql_error(path, "reading the database", e))?;
     let tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
@@ -88,7 +88,7 @@ pub(crate) fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| sql_error(path, "opening a read connection", e))?;
-    conn.execute_batch("PRAGMA mmap_size = 0; PRAGMA cache_size = -1000;")
+    conn.execute_batch("PRAGMA mmap_size = 0; PRAGMA cache_size = -256;")
         .map_err(|e| sql_error(path, "configuring a read connection", e))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(|e| sql_error(path, "configuring a read connection", e))?;
