@@ -373,3 +373,15 @@ spec:
         "{status}"
     );
 }
+
+/// `kubectl create token` needs a token issuer, which comes with authentication: until then
+/// it gets a clear 503 for an existing service account, and a 404 for a missing one.
+#[test]
+fn service_account_tokens_are_refused_clearly() {
+    let server = server(&[]);
+    ok(&server, &["create", "serviceaccount", "robot"]);
+    let refused = fails(&server, &["create", "token", "robot"]);
+    assert!(refused.contains("does not issue service account tokens yet"), "{refused}");
+    let missing = fails(&server, &["create", "token", "nobody"]);
+    assert!(missing.contains("serviceaccounts \"nobody\" not found"), "{missing}");
+}

@@ -81,6 +81,16 @@ async fn dispatch(ctx: Ctx, method: Method, body: Body) -> Result<Response, ApiE
         (Method::POST, true, Some(Sub::Eviction)) => {
             eviction::evict(&ctx, read_body(&ctx, body).await?).await
         }
+        (Method::POST, true, Some(Sub::Token)) => {
+            // A missing service account is a 404, as in Kubernetes; an existing one cannot get
+            // a token until the server authenticates requests (TLS and authn, a later issue).
+            read::get_object(&ctx).await?;
+            Err(ApiError::new(
+                503,
+                "ServiceUnavailable",
+                "serviceaccounts/token: this berth server does not issue service account tokens yet (it does not authenticate requests)",
+            ))
+        }
         (Method::PUT, true, None | Some(Sub::Status | Sub::Finalize)) => {
             write::replace(&ctx, read_body(&ctx, body).await?).await
         }
