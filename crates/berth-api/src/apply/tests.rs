@@ -27,23 +27,40 @@ fn nginx(image: &str) -> Value {
     json!([{"name": "nginx", "image": image, "ports": [{"containerPort": 80}]}])
 }
 
-fn run(live: Option<&Value>, applied: &Value, manager: &str, force: bool) -> ApplyOutcome {
+/// An apply of `applied` (its `kind`, in `api_version`) over `live` by `manager`.
+fn try_apply(
+    (kind, api_version): (&str, &str),
+    live: Option<&Value>,
+    applied: &Value,
+    manager: &str,
+    force: bool,
+) -> Result<ApplyOutcome, ApplyError> {
     let request = ApplyRequest {
         live,
         applied,
         manager,
         force,
-        kind: "Deployment",
-        api_version: "apps/v1",
-        schema: &Schema::for_kind("Deployment"),
+        kind,
+        api_version,
+        schema: &Schema::for_kind(kind),
         subresource: None,
         now: if live.is_some() { LATER } else { NOW },
     };
-    apply(&request).unwrap()
+    apply(&request)
+}
+
+const DEPLOYMENT: (&str, &str) = ("Deployment", "apps/v1");
+
+fn run(live: Option<&Value>, applied: &Value, manager: &str, force: bool) -> ApplyOutcome {
+    try_apply(DEPLOYMENT, live, applied, manager, force).unwrap()
 }
 
 fn applied(live: Option<&Value>, config: &Value, manager: &str) -> Value {
-    match run(live, config, manager, false) {
+    without_conflicts(run(live, config, manager, false))
+}
+
+fn without_conflicts(outcome: ApplyOutcome) -> Value {
+    match outcome {
         ApplyOutcome::Applied(object) => object,
         ApplyOutcome::Conflicts(conflicts) => panic!("unexpected conflicts: {conflicts:?}"),
     }
@@ -329,22 +346,11 @@ fn nulls_and_status_and_bad_lists() {
     assert!(owned(&object, "ci").contains(&path("spec.paused")));
 
     let unnamed = deployment(2, json!([{"image": "nginx"}]));
-    let request = ApplyRequest {
-        live: None,
-        applied: &unnamed,
-        manager: "ci",
-        force: false,
-        kind: "Deployment",
-        api_version: "apps/v1",
-        schema: &Schema::for_kind("Deployment"),
-        subresource: None,
-        now: NOW,
-    };
-    let error = apply(&request).unwrap_err();
+    let error = try_apply(DEPLOYMENT, None, &unnamed, "ci", false).unwrap_err();
     assert_eq!(error.http_status(), 422);
     assert!(error.to_string().starts_with(".spec.template.spec.containers: element 0"), "{error}");
     let wrong = json!({"apiVersion": "v1", "kind": "Deployment", "metadata": {"name": "web"}});
-    let error = apply(&ApplyRequest { applied: &wrong, ..request }).unwrap_err();
+    let error = try_apply(DEPLOYMENT, None, &wrong, "ci", false).unwrap_err();
     assert_eq!(error.http_status(), 400);
 }
 
@@ -402,21 +408,7 @@ fn ports_are_told_apart_by_number_and_protocol() {
             "spec": {"selector": {"app": "dns"}, "ports": ports}})
     };
     let apply_service = |live: Option<&Value>, config: &Value, manager: &str| {
-        let request = ApplyRequest {
-            live,
-            applied: config,
-            manager,
-            force: false,
-            kind: "Service",
-            api_version: "v1",
-            schema: &Schema::for_kind("Service"),
-            subresource: None,
-            now: NOW,
-        };
-        match apply(&request).unwrap() {
-            ApplyOutcome::Applied(object) => object,
-            ApplyOutcome::Conflicts(c) => panic!("unexpected conflicts: {c:?}"),
-        }
+        without_conflicts(try_apply(("Service", "v1"), live, config, manager, false).unwrap())
     };
     // The same port number over TCP and UDP is two elements, not a duplicate.
     let both = json!([{"name": "dns-tcp", "port": 53, "protocol": "TCP"},
@@ -453,17 +445,6 @@ fn ports_are_told_apart_by_number_and_protocol() {
     let mut spread = deployment(1, nginx("nginx"));
     spread["spec"]["template"]["spec"]["topologySpreadConstraints"] =
         json!([{"topologyKey": "zone", "maxSkew": 1, "labelSelector": {}}]);
-    let request = ApplyRequest {
-        live: None,
-        applied: &spread,
-        manager: "ci",
-        force: false,
-        kind: "Deployment",
-        api_version: "apps/v1",
-        schema: &Schema::for_kind("Deployment"),
-        subresource: None,
-        now: NOW,
-    };
-    let error = apply(&request).unwrap_err().to_string();
+    let error = try_apply(DEPLOYMENT, None, &spread, "ci", false).unwrap_err().to_string();
     assert!(error.contains("omits key field \"whenUnsatisfiable\""), "{error}");
 }
