@@ -67,6 +67,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The revision of the last committed write.
     async fn current_revision(&self) -> Result<Revision, StoreError>;
 
+    /// Whether [`Store::current_revision`] is answered in this process, without a round trip:
+    /// then a cache that waits for that revision serves a consistent read more cheaply than
+    /// the store itself.
+    fn local_revision(&self) -> bool {
+        false
+    }
+
     /// Discards history older than `revision`: reads and watches at earlier revisions then fail
     /// with [`StoreError::Compacted`]. The state as of `revision` (every key's newest value at
     /// that point) stays readable.

@@ -167,6 +167,10 @@ impl Store for MemoryStore {
         self.hub.watch(history, prefix, from).await
     }
 
+    fn local_revision(&self) -> bool {
+        true
+    }
+
     async fn current_revision(&self) -> Result<Revision, StoreError> {
         Ok(self.lock().revision)
     }

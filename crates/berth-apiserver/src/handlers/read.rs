@@ -51,7 +51,35 @@ pub(crate) fn now() -> i64 {
 
 pub(crate) async fn get_object(ctx: &Ctx) -> Result<objects::Stored, ApiError> {
     let name = ctx.target.name.as_deref().unwrap_or_default();
+    if let Some(stored) = cached_object(ctx, name).await {
+        return Ok(stored);
+    }
     ctx.state.objects.get(ctx.target.def, ctx.namespace(), name).await
+}
+
+/// The object from the watch cache when the cache may answer: `resourceVersion=0` takes any
+/// state, and a read that must be current (no resourceVersion) waits until the cache holds
+/// every write the store has acknowledged, which is cheap only when the store knows its
+/// revision locally (sqlite; with etcd it would cost a round trip, so the store answers).
+/// `None` reads the store, also when the cache lacks the object (the store's 404 is the
+/// one to give).
+async fn cached_object(ctx: &Ctx, name: &str) -> Option<objects::Stored> {
+    let cache = ctx.state.cache.as_ref()?;
+    let fresh = match ctx.query.get("resourceVersion").filter(|v| !v.is_empty()) {
+        None if ctx.state.objects.store().local_revision() => {
+            cache.wait_current(std::time::Duration::from_secs(3)).await
+        }
+        Some("0") => true,
+        _ => false,
+    };
+    if !fresh {
+        return None;
+    }
+    let def = ctx.target.def;
+    let entry = cache.get(&Objects::key(def, ctx.namespace(), name))?;
+    let mut object = entry.object()?;
+    crate::conversion::convert(def, &mut object);
+    Some(objects::Stored { object, revision: entry.revision })
 }
 
 /// The selectors of a list or watch request, checked against what the resource supports.

@@ -162,6 +162,10 @@ impl Store for SqliteStore {
         self.inner.hub.watch(self.inner.readers.clone(), prefix, from).await
     }
 
+    fn local_revision(&self) -> bool {
+        true
+    }
+
     async fn current_revision(&self) -> Result<Revision, StoreError> {
         Ok(self.inner.hub.committed())
     }
