@@ -74,7 +74,7 @@ async fn global_default(state: &ApiState) -> Result<Option<Value>, ApiError> {
     let all: Vec<Value> = match &state.cache {
         Some(cache) => {
             // The entries' views hold names and labels only: the whole objects are parsed.
-            let listed = cache.list(&prefix, None, None, &|_| true);
+            let listed = cache.list(&prefix, None, None, None);
             listed.entries.iter().filter_map(|entry| entry.object()).collect()
         }
         None => {

@@ -280,13 +280,14 @@ impl Cache {
         self.state.read().ok()?.objects.get(key).cloned()
     }
 
-    /// Objects under `prefix` from `start`, matching `keep`, at most `limit`.
+    /// Objects under `prefix` from `start`, matching `keep` (`None`: all of them, and then a
+    /// page also counts what remains after it), at most `limit`.
     pub fn list(
         &self,
         prefix: &str,
         start: Option<&str>,
         limit: Option<usize>,
-        keep: &dyn Fn(&Entry) -> bool,
+        keep: Option<&dyn Fn(&Entry) -> bool>,
     ) -> CachedList {
         let Ok(state) = self.state.read() else {
             return CachedList { entries: Vec::new(), revision: 0, next: None, remaining: None };
@@ -294,7 +295,6 @@ impl Cache {
         let from = start.filter(|s| *s > prefix).unwrap_or(prefix).to_owned();
         let mut entries = Vec::new();
         let mut next = None;
-        let mut skipped = false;
         let range = state.objects.range::<String, _>((Bound::Included(&from), Bound::Unbounded));
         let mut range = range.take_while(|(key, _)| key.starts_with(prefix));
         for (key, entry) in range.by_ref() {
@@ -302,13 +302,13 @@ impl Cache {
                 next = Some(key.clone());
                 break;
             }
-            if keep(entry) {
+            if keep.is_none_or(|keep| keep(entry)) {
                 entries.push(entry.clone());
-            } else {
-                skipped = true;
             }
         }
-        let remaining = (next.is_some() && !skipped).then(|| 1 + range.count());
+        // Counting walks the rest of the range: only for a page of everything, the one case
+        // that reports it.
+        let remaining = (next.is_some() && keep.is_none()).then(|| 1 + range.count());
         CachedList { entries, revision: state.revision, next, remaining }
     }
 
@@ -383,19 +383,19 @@ mod tests {
         let a = store.create(&format!("{PODS}a"), pod("a", "y")).await.expect("create");
         store.create(&format!("{PODS}c"), pod("c", "x")).await.expect("create");
         assert!(cache.wait_current(Duration::from_secs(5)).await);
-        let all = cache.list(PODS, None, None, &|_| true);
+        let all = cache.list(PODS, None, None, None);
         let names: Vec<&str> = all.entries.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(names, [format!("{PODS}a"), format!("{PODS}b"), format!("{PODS}c")]);
         // The stored JSON carries its resourceVersion; the view what selectors read.
         let first = all.entries[0].object().expect("json");
         assert_eq!(first["metadata"]["resourceVersion"], a.mod_revision.to_string());
         assert_eq!(all.entries[0].view.field("spec.nodeName"), "n1");
-        let page = cache.list(PODS, None, Some(2), &|_| true);
+        let page = cache.list(PODS, None, Some(2), None);
         assert_eq!(
             (page.entries.len(), page.next.as_deref(), page.remaining),
             (2, Some(&*format!("{PODS}c")), Some(1))
         );
-        let x = cache.list(PODS, None, None, &|e| e.view.label("app") == Some("x"));
+        let x = cache.list(PODS, None, None, Some(&|e| e.view.label("app") == Some("x")));
         assert_eq!(x.entries.len(), 2);
     }
 

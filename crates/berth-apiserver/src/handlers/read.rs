@@ -387,11 +387,13 @@ async fn cached_list(ctx: &Ctx, filter: &Filter) -> Result<Option<RawPage>, ApiE
     }
     let limit = ctx.query.number("limit")?.filter(|l| *l > 0).map(|l| l as usize);
     let prefix = filter.prefix(ctx.target.def, ctx.namespace());
-    let listed = cache.list(&prefix, None, limit, &|entry| filter.matches_view(&entry.view));
+    let matches = |entry: &crate::cache::Entry| filter.matches_view(&entry.view);
+    let keep: Option<&dyn Fn(&crate::cache::Entry) -> bool> =
+        (!filter.is_everything()).then_some(&matches);
+    let listed = cache.list(&prefix, None, limit, keep);
     let next = listed.next.map(|start| Continue { revision: listed.revision, start }.encode());
     let items = listed.entries.iter().map(|e| e.raw.clone()).collect();
-    let remaining = listed.remaining.filter(|_| filter.is_everything());
-    Ok(Some(RawPage { items, revision: listed.revision, next, remaining }))
+    Ok(Some(RawPage { items, revision: listed.revision, next, remaining: listed.remaining }))
 }
 
 /// A list page as the JSON of its items.
