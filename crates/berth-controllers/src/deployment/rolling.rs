@@ -97,14 +97,17 @@ pub fn scale_down_old(
     old: &[&ReplicaSet],
     new: Option<&ReplicaSet>,
 ) -> Vec<(String, i32)> {
+    // A set's status may still count pods its last scale-down is deleting: it will keep no
+    // more than `spec.replicas`, so no more count as available.
+    let settled = |rs: &ReplicaSet| available(rs).min(replicas(rs));
     let mut sizes: Vec<(String, i32, i32)> =
-        old.iter().map(|rs| (rs.name_any(), replicas(rs), available(rs))).collect();
+        old.iter().map(|rs| (rs.name_any(), replicas(rs), settled(rs))).collect();
     let old_total: i32 = sizes.iter().map(|s| s.1).sum();
     if old_total == 0 {
         return Vec::new();
     }
     let new_replicas = new.map(replicas).unwrap_or(0);
-    let new_available = new.map(available).unwrap_or(0);
+    let new_available = new.map(settled).unwrap_or(0);
     let all_total = old_total + new_replicas;
     let min_available = limits.desired - limits.unavailable;
     let new_unavailable = (new_replicas - new_available).max(0);

@@ -119,7 +119,7 @@ fn the_new_set_grows_up_to_the_surge_ceiling() {
 #[test]
 fn old_sets_shrink_only_while_availability_stays_above_the_floor() {
     // (desired, unavailable, old (replicas, available), new (replicas, available)) → old sizes after
-    let cases: [ShrinkCase; 7] = [
+    let cases: [ShrinkCase; 8] = [
         // 10 available, floor 8, new not available yet: 2 old ones may go.
         (10, 2, &[(10, 10)], (3, 0), &[8]),
         // Nothing available beyond the floor: wait.
@@ -133,6 +133,9 @@ fn old_sets_shrink_only_while_availability_stays_above_the_floor() {
         (6, 3, &[(3, 3), (3, 3)], (0, 0), &[0, 3]),
         // New fully available: all old go.
         (4, 1, &[(2, 2)], (4, 4), &[0]),
+        // A status that still counts a pod being deleted (3 available for 2 kept) counts 2:
+        // with 2 new available, one old may go, not both (that would leave 2 for a floor of 3).
+        (4, 1, &[(2, 3)], (3, 2), &[1]),
     ];
     for (desired, unavailable, old, (new_replicas, new_available), expected) in cases {
         let limits = Limits { desired, surge: 1, unavailable };
