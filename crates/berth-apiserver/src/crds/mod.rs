@@ -485,31 +485,10 @@ pub fn convert(def: &ResourceDef, object: &mut Value) {
     }
 }
 
-/// [`convert`], by value.
-pub fn converted(def: &ResourceDef, mut object: Value) -> Value {
-    convert(def, &mut object);
-    object
-}
-
 /// Whether objects of `def` are stored in another version than `def`'s: a custom resource
 /// served in a version that is not its storage version.
 pub fn needs_conversion(def: &ResourceDef) -> bool {
     def.custom.is_some_and(|c| c.storage_version != def.version)
-}
-
-/// [`convert`] for the JSON of listed objects; parses only those stored in another version.
-pub fn convert_raw(def: &ResourceDef, items: &mut [Bytes]) {
-    if !needs_conversion(def) {
-        return;
-    }
-    let wanted = format!("{{\"apiVersion\":\"{}\"", def.api_version());
-    for item in items.iter_mut().filter(|i| !i.starts_with(wanted.as_bytes())) {
-        if let Ok(object) = serde_json::from_slice::<Value>(item)
-            && let Ok(bytes) = serde_json::to_vec(&converted(def, object))
-        {
-            *item = Bytes::from(bytes);
-        }
-    }
 }
 
 /// The `Custom resource definition … is terminating` refusal of a create.
