@@ -49,12 +49,14 @@ impl Paths {
     }
 }
 
-/// The labels and selectable fields of one object.
+/// The labels and selectable fields of one object, as one string of NUL-separated pairs:
+/// `label\0value\0…` up to `split`, then `field\0value\0…` for each selectable field with a
+/// value other than "" (which an absent one reads as). One allocation per object: the cache
+/// holds a view for every object, and a slice of pairs cost more than the object's own JSON.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct View {
-    labels: Box<[(Box<str>, Box<str>)]>,
-    /// Each selectable field with a value other than "" (which an absent one reads as).
-    fields: Box<[(&'static str, Box<str>)]>,
+    pairs: Box<str>,
+    split: usize,
 }
 
 impl View {
@@ -62,38 +64,61 @@ impl View {
     pub fn pick(raw: &[u8], paths: &Paths) -> Option<View> {
         let mut deserializer = serde_json::Deserializer::from_slice(raw);
         let picked = Pick(&paths.tree).deserialize(&mut deserializer).ok()??;
-        let labels = match picked.pointer("/metadata/labels") {
-            Some(Value::Object(labels)) => labels
-                .iter()
-                .filter_map(|(k, v)| Some((k.as_str().into(), selector::label_text(v)?.into())))
-                .collect(),
-            _ => Box::default(),
-        };
-        let fields = paths
-            .fields
-            .iter()
-            .filter_map(|&field| {
-                let value = selector::field_value(&picked, field);
-                (!value.is_empty()).then(|| (field, value.into()))
-            })
-            .collect();
-        Some(View { labels, fields })
+        let mut pairs = String::new();
+        if let Some(Value::Object(labels)) = picked.pointer("/metadata/labels") {
+            for (key, value) in labels {
+                if let Some(value) = selector::label_text(value) {
+                    push_pair(&mut pairs, key, &value);
+                }
+            }
+        }
+        let split = pairs.len();
+        for &field in &paths.fields {
+            let value = selector::field_value(&picked, field);
+            if !value.is_empty() {
+                push_pair(&mut pairs, field, &value);
+            }
+        }
+        Some(View { pairs: pairs.into_boxed_str(), split })
     }
 
     /// The value of label `key`.
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.iter().find(|(k, _)| &**k == key).map(|(_, v)| &**v)
+        find(&self.pairs[..self.split], key)
     }
 
     /// The value of selectable field `field`, "" when absent.
     pub fn field(&self, field: &str) -> &str {
-        self.fields.iter().find(|(f, _)| *f == field).map_or("", |(_, v)| v)
+        find(&self.pairs[self.split..], field).unwrap_or("")
     }
 
     /// Whether the object satisfies both selectors.
     pub fn matches(&self, labels: &LabelSelector, fields: &FieldSelector) -> bool {
         labels.matches_with(|key| self.label(key)) && fields.matches_with(|field| self.field(field))
     }
+}
+
+/// Appends `key\0value\0`. A NUL inside either (never in a valid label or selectable field)
+/// becomes U+FFFD, so that it cannot shift the pairs.
+fn push_pair(pairs: &mut String, key: &str, value: &str) {
+    for part in [key, value] {
+        match part.contains('\0') {
+            true => pairs.push_str(&part.replace('\0', "\u{fffd}")),
+            false => pairs.push_str(part),
+        }
+        pairs.push('\0');
+    }
+}
+
+/// The value paired with `key` in NUL-separated `pairs`.
+fn find<'a>(pairs: &'a str, key: &str) -> Option<&'a str> {
+    let mut parts = pairs.split('\0');
+    while let (Some(k), Some(v)) = (parts.next(), parts.next()) {
+        if k == key {
+            return Some(v);
+        }
+    }
+    None
 }
 
 struct Pick<'a>(&'a Tree);
@@ -200,6 +225,12 @@ mod tests {
         assert!(both("!missing", "spec.restartPolicy="));
         assert!(!both("app=y", ""));
         assert!(!both("", "spec.nodeName=n2"));
+
+        // A NUL inside a value cannot shift the pairs that follow it.
+        let odd = json!({"metadata": {"name": "a\u{0}b", "labels": {"k": ""}}, "status": {"phase": "Running"}});
+        let view = View::pick(odd.to_string().as_bytes(), &paths).expect("view");
+        assert_eq!(view.field("metadata.name"), "a\u{fffd}b");
+        assert_eq!((view.field("status.phase"), view.label("k")), ("Running", Some("")));
 
         // A field where an object is expected is left out; a missing metadata is empty.
         let odd = View::pick(br#"{"spec": 5, "kind": "X"}"#, &paths).expect("view");
