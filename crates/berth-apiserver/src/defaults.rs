@@ -6,6 +6,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::meta::child;
 use crate::resources::ResourceDef;
 use crate::status::Cause;
 
@@ -111,18 +112,6 @@ pub fn apply(def: &ResourceDef, object: &mut Value) {
             job_spec(child(job_template, "spec"));
         }
         _ => {}
-    }
-}
-
-/// The object at `map[field]`, made an object when absent or null.
-fn child<'a>(map: &'a mut Map<String, Value>, field: &str) -> &'a mut Map<String, Value> {
-    let entry = map.entry(field).or_insert_with(|| json!({}));
-    if !entry.is_object() {
-        *entry = json!({});
-    }
-    match entry {
-        Value::Object(inner) => inner,
-        _ => unreachable!("a value just made an object is an object"),
     }
 }
 

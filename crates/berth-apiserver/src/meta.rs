@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use crate::status::Cause;
 
@@ -166,6 +166,18 @@ pub fn metadata_mut(object: &mut Value) -> Option<&mut Map<String, Value>> {
 /// A string field of `metadata`.
 pub fn meta_str<'a>(object: &'a Value, field: &str) -> Option<&'a str> {
     object.get("metadata")?.get(field)?.as_str()
+}
+
+/// The object at `map[field]`, made an empty one when it is absent or not an object.
+pub fn child<'a>(map: &'a mut Map<String, Value>, field: &str) -> &'a mut Map<String, Value> {
+    let entry = map.entry(field).or_insert_with(|| json!({}));
+    if !entry.is_object() {
+        *entry = json!({});
+    }
+    match entry {
+        Value::Object(inner) => inner,
+        _ => unreachable!("a value just made an object is an object"),
+    }
 }
 
 #[cfg(test)]

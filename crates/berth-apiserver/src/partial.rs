@@ -44,23 +44,36 @@ pub fn requested(accept: &str, view: &str) -> Option<&'static str> {
     })
 }
 
-/// The `PartialObjectMetadata` of `object`: its metadata, nothing else.
-pub fn object(object: &Value, version: &str) -> Value {
-    let metadata = match object.get("metadata") {
-        Some(metadata @ Value::Object(_)) => metadata.clone(),
+/// The `PartialObjectMetadata` of `object`: its metadata, nothing else (taken, not copied).
+pub fn object(mut object: Value, version: &str) -> Value {
+    let metadata = match object.get_mut("metadata") {
+        Some(metadata @ Value::Object(_)) => metadata.take(),
         _ => Value::Object(Map::new()),
     };
     json!({"kind": OBJECT, "apiVersion": format!("meta.k8s.io/{version}"), "metadata": metadata})
 }
 
+/// The `meta.k8s.io/v1` `PartialObjectMetadata` of an object that stays whole: what a Table
+/// row embeds for `--show-labels`, `-L` and the `NAMESPACE` column of `-A`.
+pub fn object_of(object: &Value) -> Value {
+    let metadata = object.get("metadata").filter(|m| m.is_object());
+    json!({"kind": OBJECT, "apiVersion": "meta.k8s.io/v1",
+        "metadata": metadata.cloned().unwrap_or_else(|| Value::Object(Map::new()))})
+}
+
 /// A `PartialObjectMetadataList` of `objects`, read at `resource_version`, with the token for
 /// the next page if there is one.
-pub fn list(objects: &[Value], resource_version: &str, next: Option<&str>, version: &str) -> Value {
+pub fn list(
+    objects: Vec<Value>,
+    resource_version: &str,
+    next: Option<&str>,
+    version: &str,
+) -> Value {
     let mut metadata = json!({"resourceVersion": resource_version});
     if let Some(next) = next {
         metadata["continue"] = json!(next);
     }
-    let items: Vec<Value> = objects.iter().map(|o| object(o, version)).collect();
+    let items: Vec<Value> = objects.into_iter().map(|o| object(o, version)).collect();
     json!({"kind": LIST, "apiVersion": format!("meta.k8s.io/{version}"), "metadata": metadata, "items": items})
 }
 
@@ -95,17 +108,19 @@ mod tests {
     fn keeps_only_the_metadata() {
         let pod = json!({"kind": "Pod", "apiVersion": "v1", "spec": {"containers": []},
             "metadata": {"name": "p", "labels": {"a": "b"}, "resourceVersion": "7"}});
-        let partial = object(&pod, "v1");
+        let partial = object(pod.clone(), "v1");
+        assert_eq!(object_of(&pod), partial);
         assert_eq!(
             partial,
             json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
                 "metadata": {"name": "p", "labels": {"a": "b"}, "resourceVersion": "7"}})
         );
-        let listed = list(&[pod], "9", Some("tok"), "v1beta1");
+        let listed = list(vec![pod], "9", Some("tok"), "v1beta1");
         assert_eq!(listed["apiVersion"], "meta.k8s.io/v1beta1");
         assert_eq!(listed["metadata"], json!({"resourceVersion": "9", "continue": "tok"}));
         assert_eq!(listed["items"][0]["metadata"]["name"], "p");
         assert_eq!(listed["items"][0]["apiVersion"], "meta.k8s.io/v1beta1");
-        assert_eq!(object(&json!({}), "v1")["metadata"], json!({}));
+        assert_eq!(object(json!({}), "v1")["metadata"], json!({}));
+        assert_eq!(object_of(&json!({"metadata": 3}))["metadata"], json!({}));
     }
 }

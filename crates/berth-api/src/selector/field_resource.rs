@@ -118,6 +118,15 @@ const COMPUTED: &[Computed] = &[
     Computed { field: "status.successful", paths: &["status.succeeded"], zero: "0" },
 ];
 
+/// The dotted JSON paths [`field_value`] reads for the selectable field `field` (a path
+/// segment that is a number indexes an array).
+pub fn field_paths(field: &'static str) -> Vec<&'static str> {
+    match COMPUTED.iter().find(|c| c.field == field) {
+        Some(computed) => computed.paths.to_vec(),
+        None => vec![field],
+    }
+}
+
 /// The value a field selector compares for `field` in `object`. Strings read as they are,
 /// booleans and numbers by their text; absent fields, `null`, arrays and objects read as ""
 /// (or as the field's zero value, see [`COMPUTED`]).

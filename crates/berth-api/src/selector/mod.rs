@@ -19,7 +19,7 @@ mod label_parse;
 mod validation;
 
 pub use field::{FieldRequirement, FieldSelector};
-pub use field_resource::{field_value, selectable_fields, supported_fields};
+pub use field_resource::{field_paths, field_value, selectable_fields, supported_fields};
 pub use label::{LabelSelector, Operator, Requirement, label_text};
 
 /// Why a selector was refused. Every variant becomes a `400 Bad Request` in the API server.

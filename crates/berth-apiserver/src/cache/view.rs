@@ -11,12 +11,6 @@ use berth_api::selector::{self, FieldSelector, LabelSelector};
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-/// Fields some selectable fields are computed from (an event's `source` reads
-/// `source.component`, a job's `status.successful` reads `status.succeeded`, a pod's
-/// `status.podIP` falls back to `status.podIPs`): kept too.
-const READ_BY_COMPUTED: &[&str] =
-    &["source", "reportingController", "reportingComponent", "status.succeeded", "status.podIPs"];
-
 /// What a resource's views hold: the selectable fields, and the tree of JSON fields to read
 /// them (and the labels) from.
 #[derive(Debug, Default)]
@@ -37,10 +31,13 @@ impl Paths {
     pub fn for_resource(group: &str, resource: &str) -> Paths {
         let mut tree = Tree::default();
         let fields: Vec<&'static str> = selector::selectable_fields(group, resource).collect();
-        let read = fields.iter().chain(&["metadata.labels"]).chain(READ_BY_COMPUTED);
-        for field in read {
+        // The JSON each field's value is read from (an event's `source` from
+        // `source.component` and others, a pod's `status.podIP` also from `status.podIPs`).
+        let read = fields.iter().flat_map(|&field| selector::field_paths(field));
+        for path in read.chain(["metadata.labels"]) {
             let mut node = &mut tree;
-            for part in field.split('.') {
+            // An array is kept whole: the pick does not descend into arrays.
+            for part in path.split('.').take_while(|part| part.parse::<usize>().is_err()) {
                 node = node.children.entry(part.to_owned()).or_default();
             }
             node.leaf = true;

@@ -72,11 +72,8 @@ pub fn set_defaults(version: &str, object: &mut Map<String, Value>) {
             {"type": "Percent", "value": 100, "periodSeconds": 15},
         ]});
         for (field, defaults) in [("scaleUp", scale_up), ("scaleDown", scale_down)] {
-            let rules = behavior.entry(field).or_insert(Value::Null);
-            if !rules.is_object() {
-                *rules = json!({});
-            }
-            if let (Some(rules), Value::Object(defaults)) = (rules.as_object_mut(), defaults) {
+            let rules = crate::meta::child(behavior, field);
+            if let Value::Object(defaults) = defaults {
                 for (key, value) in defaults {
                     if rules.get(&key).is_none_or(Value::is_null) {
                         rules.insert(key, value);
@@ -262,11 +259,5 @@ fn v2_to_v1(object: &mut Value) {
         return;
     }
     let Some(meta) = crate::meta::metadata_mut(object) else { return };
-    let existing = meta.entry("annotations").or_insert_with(|| json!({}));
-    if !existing.is_object() {
-        *existing = json!({});
-    }
-    if let Some(existing) = existing.as_object_mut() {
-        existing.extend(annotations);
-    }
+    crate::meta::child(meta, "annotations").extend(annotations);
 }

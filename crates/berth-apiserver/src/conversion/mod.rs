@@ -83,7 +83,7 @@ pub fn needs_conversion(def: &ResourceDef) -> bool {
 }
 
 /// The version part of an `apiVersion` (`autoscaling/v1` → `v1`).
-fn version_of(object: &Value) -> Option<&str> {
+pub(crate) fn version_of(object: &Value) -> Option<&str> {
     let api_version = object.get("apiVersion")?.as_str()?;
     Some(api_version.rsplit_once('/').map_or(api_version, |(_, v)| v))
 }

@@ -77,11 +77,7 @@ pub fn any(def: &ResourceDef) -> bool {
 /// (its `apiVersion`; `def`'s when it has none).
 pub fn apply(def: &ResourceDef, object: &mut Value) {
     let Some(custom) = def.custom else { return };
-    let stored = object.get("apiVersion").and_then(Value::as_str);
-    let version = match stored.and_then(|v| v.rsplit_once('/')) {
-        Some((_, version)) => version.to_owned(),
-        None => def.version.to_owned(),
-    };
+    let version = crate::conversion::version_of(object).unwrap_or(def.version).to_owned();
     custom.read_defaults.apply(&version, object);
 }
 

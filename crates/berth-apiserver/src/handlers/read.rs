@@ -25,7 +25,7 @@ pub(crate) async fn get(ctx: &Ctx) -> Result<Response, ApiError> {
         return Ok(json_response(StatusCode::OK, &table));
     }
     if let Some(version) = view_request(ctx, partial::OBJECT) {
-        return Ok(json_response(StatusCode::OK, &partial::object(&stored.object, version)));
+        return Ok(json_response(StatusCode::OK, &partial::object(stored.object, version)));
     }
     Ok(json_response(StatusCode::OK, &stored.object))
 }
@@ -298,7 +298,7 @@ pub(crate) async fn list(ctx: &Ctx) -> Result<Response, ApiError> {
         let next = listed.next.as_deref();
         let view = match (include, metadata) {
             (Some(include), _) => table::table(def, &listed.items, &rv, next, include, now(), true),
-            (None, version) => partial::list(&listed.items, &rv, next, version.unwrap_or("v1")),
+            (None, version) => partial::list(listed.items, &rv, next, version.unwrap_or("v1")),
         };
         return Ok(json_response(StatusCode::OK, &view));
     }

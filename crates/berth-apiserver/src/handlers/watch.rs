@@ -212,11 +212,11 @@ impl Emitter {
         }
         let object = match (self.metadata, object) {
             (Some(version), Object::Raw(entry)) => Object::Parsed(crate::partial::object(
-                &entry.object().unwrap_or(Value::Null),
+                entry.object().unwrap_or(Value::Null),
                 version,
             )),
             (Some(version), Object::Parsed(value)) => {
-                Object::Parsed(crate::partial::object(&value, version))
+                Object::Parsed(crate::partial::object(value, version))
             }
             (None, object) => object,
         };

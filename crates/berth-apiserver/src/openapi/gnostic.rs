@@ -8,11 +8,8 @@
 //! is the extension as YAML text (JSON flow style, which YAML parsers read as is). Keys the
 //! messages have no field for are left out, as gnostic's own compiler would refuse them.
 
+use prost_reflect::prost::encoding::{WireType, encode_key, encode_varint};
 use serde_json::{Map, Value};
-
-const VARINT: u64 = 0;
-const FIXED64: u64 = 1;
-const LEN: u64 = 2;
 
 /// The gnostic `Document` for a Swagger 2.0 document.
 pub(super) fn encode(document: &Value) -> Vec<u8> {
@@ -255,21 +252,14 @@ struct Writer {
 }
 
 impl Writer {
-    fn varint(&mut self, mut value: u64) {
-        while value >= 0x80 {
-            self.buf.push((value as u8 & 0x7f) | 0x80);
-            value >>= 7;
-        }
-        self.buf.push(value as u8);
-    }
-
-    fn key(&mut self, field: u64, wire: u64) {
-        self.varint(field << 3 | wire);
+    fn key(&mut self, field: u64, wire: WireType) {
+        // Field numbers here are gnostic's, all far below protobuf's limit.
+        encode_key(field as u32, wire, &mut self.buf);
     }
 
     fn bytes(&mut self, field: u64, data: &[u8]) {
-        self.key(field, LEN);
-        self.varint(data.len() as u64);
+        self.key(field, WireType::LengthDelimited);
+        encode_varint(data.len() as u64, &mut self.buf);
         self.buf.extend_from_slice(data);
     }
 
@@ -295,22 +285,22 @@ impl Writer {
 
     fn bool(&mut self, field: u64, value: Option<&Value>) {
         if let Some(flag) = value.and_then(Value::as_bool) {
-            self.key(field, VARINT);
-            self.varint(u64::from(flag));
+            self.key(field, WireType::Varint);
+            encode_varint(u64::from(flag), &mut self.buf);
         }
     }
 
     fn int(&mut self, field: u64, value: Option<&Value>) {
         let number = value.and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)));
         if let Some(number) = number {
-            self.key(field, VARINT);
-            self.varint(number as u64);
+            self.key(field, WireType::Varint);
+            encode_varint(number as u64, &mut self.buf);
         }
     }
 
     fn double(&mut self, field: u64, value: Option<&Value>) {
         if let Some(number) = value.and_then(Value::as_f64) {
-            self.key(field, FIXED64);
+            self.key(field, WireType::SixtyFourBit);
             self.buf.extend_from_slice(&number.to_le_bytes());
         }
     }

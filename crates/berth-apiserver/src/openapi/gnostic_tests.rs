@@ -16,16 +16,7 @@ enum Wire<'a> {
 }
 
 fn varint(data: &mut &[u8]) -> u64 {
-    let mut value = 0;
-    for shift in (0..64).step_by(7) {
-        let (&byte, rest) = data.split_first().expect("varint ends early");
-        *data = rest;
-        value |= u64::from(byte & 0x7f) << shift;
-        if byte < 0x80 {
-            break;
-        }
-    }
-    value
+    prost_reflect::prost::encoding::decode_varint(data).expect("a varint")
 }
 
 /// One decoded message: its fields in order.

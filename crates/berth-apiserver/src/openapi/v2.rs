@@ -54,12 +54,19 @@ pub(super) struct Parts {
 impl Parts {
     /// Adds a v3 document's paths and schemas, converted.
     pub fn add_v3(&mut self, document: &Value) {
-        for (path, item) in document["paths"].as_object().into_iter().flatten() {
+        let empty = Map::new();
+        let paths = document["paths"].as_object().unwrap_or(&empty);
+        self.add(paths, document["components"]["schemas"].as_object().unwrap_or(&empty));
+    }
+
+    /// Adds v3 paths and schemas, converted. A schema already there (the shared metadata types
+    /// every group-version's document repeats) is the same one and is not converted again.
+    fn add(&mut self, paths: &Map<String, Value>, schemas: &Map<String, Value>) {
+        for (path, item) in paths {
             self.paths.insert(path.clone(), path_item(path, item));
         }
-        let schemas = document["components"]["schemas"].as_object().into_iter().flatten();
         for (name, value) in schemas {
-            self.definitions.insert(name.clone(), schema(value));
+            self.definitions.entry(name.clone()).or_insert_with(|| schema(value));
         }
     }
 }
@@ -73,9 +80,8 @@ fn builtin(catalog: &Catalog) -> &'static Parts {
         for (_, group, version) in group_versions() {
             builtin_parts(catalog, group, version, &mut paths, &mut roots);
         }
-        let schemas = catalog.reachable(&roots);
         let mut parts = Parts::default();
-        parts.add_v3(&json!({"paths": paths, "components": {"schemas": schemas}}));
+        parts.add(&paths, &catalog.reachable(&roots));
         parts
     })
 }
@@ -86,12 +92,18 @@ pub(super) fn document(catalog: &Catalog, crds: &Crds) -> Value {
     for (_, group, version) in custom::group_versions(crds) {
         parts.add_v3(&custom::document(catalog, crds, &group, version));
     }
-    json!({
-        "swagger": "2.0",
-        "info": {"title": "Kubernetes", "version": "v1.32.0"},
-        "paths": parts.paths,
-        "definitions": parts.definitions,
-    })
+    let mut document = Map::new();
+    document.insert("swagger".into(), json!("2.0"));
+    document.insert("info".into(), json!({"title": "Kubernetes", "version": "v1.32.0"}));
+    document.insert("paths".into(), Value::Object(parts.paths));
+    document.insert("definitions".into(), Value::Object(parts.definitions));
+    Value::Object(document)
+}
+
+/// A v3 schema reference as a v2 one: `#/components/schemas/X` → `#/definitions/X`.
+fn definition_ref(reference: &Value) -> Value {
+    let reference = reference.as_str().unwrap_or_default();
+    json!(reference.replacen(V3_SCHEMAS, V2_DEFINITIONS, 1))
 }
 
 /// A v3 schema as Swagger 2.0 writes it.
@@ -101,8 +113,7 @@ pub(super) fn schema(v3: &Value) -> Value {
     for (key, value) in map {
         match key.as_str() {
             "$ref" => {
-                let reference = value.as_str().unwrap_or_default();
-                out.insert(key.clone(), json!(reference.replacen(V3_SCHEMAS, V2_DEFINITIONS, 1)));
+                out.insert(key.clone(), definition_ref(value));
             }
             "allOf" => {
                 // `{allOf: [{$ref}]}` is how v3 puts a description beside a reference; v2 puts
@@ -110,7 +121,7 @@ pub(super) fn schema(v3: &Value) -> Value {
                 if let Some([only]) = value.as_array().map(Vec::as_slice)
                     && let Some(reference) = only.get("$ref")
                 {
-                    out.insert("$ref".into(), schema(&json!({"$ref": reference}))["$ref"].clone());
+                    out.insert("$ref".into(), definition_ref(reference));
                 }
             }
             "properties" => {

@@ -203,16 +203,10 @@ fn row(def: &ResourceDef, object: &Value, include_object: &str, now: i64) -> Val
             row.insert("object".to_owned(), object.clone());
         }
         _ => {
-            row.insert("object".to_owned(), partial_metadata(object));
+            row.insert("object".to_owned(), crate::partial::object_of(object));
         }
     }
     Value::Object(row)
-}
-
-/// The `PartialObjectMetadata` that stands for an object in a row: what `--show-labels`, `-L`
-/// and the `NAMESPACE` column of `-A` read.
-pub fn partial_metadata(object: &Value) -> Value {
-    crate::partial::object(object, "v1")
 }
 
 /// Whether an `Accept` header asks for a Table: one of its comma-separated media types is
